@@ -1,0 +1,315 @@
+"""The adversarial training core every keras-modegan method stands on."""
+
+import numpy as np
+import keras
+from keras import ops
+
+from keras_modegan import autodiff
+from keras_modegan.player_optimizers import PlayerOptimizers
+
+LATENT_PRIORS = ("normal", "uniform")
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(
+            f"`{name}` must be a positive integer. Received: {name}={value!r}"
+        )
+    if value <= 0:
+        raise ValueError(
+            f"`{name}` must be a positive integer. Received: {name}={value}"
+        )
+    return int(value)
+
+
+class AdversarialModel(keras.Model):
+    """Base class of the zoo: several players, one optimizer each.
+
+    A method subclasses it, names its networks in the class attribute
+    `players` and the values it logs in `metric_names`, and writes one
+    `train_step(data)` in `keras.ops` that reads like the paper's algorithm:
+    each update is a call to `self.minimize(loss_fn, player)`. The same step
+    runs under TensorFlow, JAX and PyTorch; the backend-specific parts live
+    in `keras_modegan.autodiff`, and under JAX the step is wrapped to the
+    trainer's stateless contract automatically (see `__init_subclass__`).
+
+    Args:
+        networks: dict mapping each name in `players` to a Keras model. The
+            generator maps `(batch, latent_dim)` to data; networks left
+            unbuilt are built on the generator's output shape.
+        latent_dim: positive int, size of the latent code z.
+        latent_prior: `"normal"` (standard normal) or `"uniform"`
+            (uniform on [-1, 1]).
+        seed: int or None, seed of the latent sampler.
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Example (a method in full is `keras_modegan.models.VanillaGAN`):
+
+    ```python
+    class MyGAN(AdversarialModel):
+        players = ("generator", "discriminator")
+        metric_names = ("d_loss", "g_loss")
+
+        def train_step(self, data):
+            x = self.real_batch(data)
+            z = self.sample_latent(ops.shape(x)[0])
+            d_loss = self.minimize(lambda: ..., "discriminator")
+            g_loss = self.minimize(lambda: ..., "generator")
+            return self.log(d_loss=d_loss, g_loss=g_loss)
+    ```
+    """
+
+    players = ("generator", "discriminator")
+    metric_names = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "train_step" in cls.__dict__:
+            cls.train_step = autodiff.stateless_train_step(
+                cls.__dict__["train_step"]
+            )
+
+    def __init__(
+        self, networks, latent_dim, latent_prior="normal", seed=None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.latent_dim = _positive_int(latent_dim, "latent_dim")
+        if latent_prior not in LATENT_PRIORS:
+            raise ValueError(
+                f"`latent_prior` must be one of {LATENT_PRIORS}. "
+                f"Received: latent_prior={latent_prior!r}"
+            )
+        self.latent_prior = latent_prior
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        missing = set(self.players) - set(networks)
+        extra = set(networks) - set(self.players)
+        if missing or extra:
+            raise ValueError(
+                f"`networks` must have exactly the keys {self.players}. "
+                f"Missing: {sorted(missing)}, unexpected: {sorted(extra)}"
+            )
+        for name in self.players:
+            if not isinstance(networks[name], keras.layers.Layer):
+                raise ValueError(
+                    f"`{name}` must be a Keras model or layer. "
+                    f"Received: {name}={networks[name]!r}"
+                )
+            setattr(self, name, networks[name])
+        self._build_networks()
+        self.loss_trackers = [
+            keras.metrics.Mean(name=name) for name in self.metric_names
+        ]
+
+    def _build_networks(self):
+        latent_shape = (None, self.latent_dim)
+        if not self.generator.built:
+            self.generator.build(latent_shape)
+        self.data_shape = tuple(
+            self.generator.compute_output_shape(latent_shape)[1:]
+        )
+        for name in self.players:
+            network = getattr(self, name)
+            if not network.built:
+                network.build((None,) + self.data_shape)
+        self.built = True
+
+    # ------------------------------------------------------------------
+    # What a method's train_step uses.
+
+    def sample_latent(self, batch_size, seed=None):
+        """Draws `batch_size` latent codes from the prior.
+
+        Args:
+            batch_size: number of codes (int or scalar tensor).
+            seed: None to draw from the model's `SeedGenerator` (advancing
+                it), or an int for a fixed draw.
+
+        Returns:
+            Tensor of shape `(batch_size, latent_dim)`.
+        """
+        seed = self.seed_generator if seed is None else seed
+        shape = (batch_size, self.latent_dim)
+        if self.latent_prior == "uniform":
+            return keras.random.uniform(shape, -1.0, 1.0, seed=seed)
+        return keras.random.normal(shape, seed=seed)
+
+    def real_batch(self, data):
+        """The real samples of a batch from `fit`, checked against the data
+        shape the generator produces."""
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if tuple(x.shape[1:]) != self.data_shape:
+            raise ValueError(
+                "The training data `x` must have samples of shape "
+                f"{self.data_shape} (the generator's output and the "
+                f"discriminator's input). Received: x.shape={tuple(x.shape)}"
+            )
+        return ops.cast(x, self.compute_dtype)
+
+    def player_variables(self, player):
+        """The trainable variables `minimize` updates for `player`."""
+        return getattr(self, player).trainable_variables
+
+    def minimize(self, loss_fn, player):
+        """Takes one optimizer step of `player` (or players) on a loss.
+
+        Args:
+            loss_fn: callable with no arguments returning the scalar loss, or
+                a `(loss, aux)` tuple to also get values computed on the way.
+            player: a player name, or a list of names updated jointly on the
+                same loss (e.g. `["encoder", "generator"]`), each with its
+                own optimizer.
+
+        Returns:
+            What `loss_fn` returned, detached from the gradient graph.
+        """
+        names = [player] if isinstance(player, str) else list(player)
+        for name in names:
+            if name not in self.players:
+                raise ValueError(
+                    f"`player` must be one of {self.players}. "
+                    f"Received: player={name!r}"
+                )
+        groups = [(name, self.player_variables(name)) for name in names]
+        variables = [v for _, vs in groups for v in vs]
+        out, grads = autodiff.value_and_grad(
+            loss_fn, variables, lambda: self.variables
+        )
+        start = 0
+        with autodiff.no_grad():
+            for name, vs in groups:
+                self.optimizer.apply_player(
+                    name, grads[start : start + len(vs)], vs
+                )
+                start += len(vs)
+        return out
+
+    def log(self, **values):
+        """Updates the `Mean` trackers named in `metric_names` and returns
+        the logs dict `fit` expects. Call it once, at the end of the step."""
+        for tracker in self.loss_trackers:
+            if tracker.name in values:
+                tracker.update_state(values[tracker.name])
+        self.optimizer.iterations.assign_add(1)
+        return {t.name: t.result() for t in self.loss_trackers}
+
+    @property
+    def metrics(self):
+        return list(self.loss_trackers)
+
+    # ------------------------------------------------------------------
+    # Keras API.
+
+    def call(self, inputs, training=False):
+        """Generates samples from latent codes `inputs`."""
+        return self.generator(inputs, training=training)
+
+    def generate(self, num_samples, seed=None, batch_size=1024):
+        """Generates `num_samples` samples as a NumPy array.
+
+        Args:
+            num_samples: positive int.
+            seed: int for a reproducible draw, or None.
+            batch_size: positive int, samples per generator call.
+
+        Returns:
+            NumPy array of shape `(num_samples,) + data_shape`.
+        """
+        num_samples = _positive_int(num_samples, "num_samples")
+        batch_size = _positive_int(batch_size, "batch_size")
+        z = self.sample_latent(num_samples, seed=seed)
+        chunks = [
+            self.generator(z[i : i + batch_size], training=False)
+            for i in range(0, num_samples, batch_size)
+        ]
+        return np.concatenate([ops.convert_to_numpy(c) for c in chunks])
+
+    def default_optimizers(self):
+        """The paper's optimizers, one per player. Methods override this."""
+        return {
+            name: keras.optimizers.Adam(2e-4, beta_1=0.5)
+            for name in self.players
+        }
+
+    def compile(self, optimizers=None, **kwargs):
+        """Configures the players' optimizers.
+
+        Args:
+            optimizers: optional dict mapping player names to optimizers
+                (instances, names or configs). Players left out get the
+                paper's settings from `default_optimizers()`.
+            **kwargs: other `keras.Model.compile` arguments (`jit_compile`,
+                `steps_per_execution`, `run_eagerly`). The losses are part of
+                the method, so `loss` and `optimizer` are not accepted.
+        """
+        for key in ("optimizer", "loss"):
+            if key in kwargs:
+                raise ValueError(
+                    f"`{key}` is not an argument of {type(self).__name__}."
+                    "compile(): pass one optimizer per player as "
+                    f"`optimizers={{name: optimizer}}` with names in "
+                    f"{self.players}; the losses are the method's own."
+                )
+        optimizers = dict(optimizers or {})
+        unknown = sorted(set(optimizers) - set(self.players))
+        if unknown:
+            raise ValueError(
+                f"Unknown player(s) {unknown} in `optimizers`. "
+                f"Accepted keys: {self.players}"
+            )
+        resolved = self.default_optimizers()
+        for name, optimizer in optimizers.items():
+            try:
+                resolved[name] = keras.optimizers.get(optimizer)
+            except ValueError as error:
+                raise ValueError(
+                    f"`optimizers['{name}']` is not an optimizer: {error}"
+                ) from None
+        group = PlayerOptimizers(resolved)
+        group.build_players(
+            {name: self.player_variables(name) for name in self.players}
+        )
+        super().compile(optimizer=group, **kwargs)
+
+    def compile_from_config(self, config):
+        config = keras.saving.deserialize_keras_object(config)
+        group = config.pop("optimizer")
+        kwargs = {
+            k: config[k]
+            for k in ("run_eagerly", "steps_per_execution", "jit_compile")
+            if k in config
+        }
+        self.compile(optimizers=group.players, **kwargs)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
+        if batch_size is not None:
+            _positive_int(batch_size, "batch_size")
+        if isinstance(x, np.ndarray) and tuple(x.shape[1:]) != self.data_shape:
+            raise ValueError(
+                "The training data `x` must have samples of shape "
+                f"{self.data_shape} (the generator's output and the "
+                f"discriminator's input). Received: x.shape={x.shape}"
+            )
+        return super().fit(x, y, batch_size=batch_size, epochs=epochs, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "latent_dim": self.latent_dim,
+                "latent_prior": self.latent_prior,
+                "seed": self.seed,
+            }
+        )
+        for name in self.players:
+            config[name] = keras.saving.serialize_keras_object(
+                getattr(self, name)
+            )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in cls.players:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)

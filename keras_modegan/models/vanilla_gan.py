@@ -1,0 +1,109 @@
+"""The vanilla GAN baseline."""
+
+import keras
+from keras import ops
+
+from keras_modegan import losses
+from keras_modegan.models.adversarial_model import AdversarialModel, _positive_int
+
+
+@keras.saving.register_keras_serializable(package="keras_modegan")
+class VanillaGAN(AdversarialModel):
+    """GAN of Goodfellow et al. 2014 with the non-saturating generator loss.
+
+    Paper: https://arxiv.org/abs/1406.2661 (Algorithm 1). Each step takes
+    `d_steps` discriminator updates on the real batch and fresh latent
+    codes, then one generator update on fresh codes. The discriminator
+    outputs logits. This class is also the model to read first when writing
+    a method of your own.
+
+    Logs `d_loss`, `g_loss`, and the mean discriminator probabilities
+    `d_real` = D(x) and `d_fake` = D(G(z)).
+
+    Args:
+        generator: Keras model mapping `(batch, latent_dim)` to data.
+        discriminator: Keras model mapping data to one logit per sample.
+        latent_dim: positive int, size of z.
+        loss: name in `keras_modegan.losses.GAN_LOSSES` or a callable
+            `(d_real, d_fake) -> (d_loss, g_loss)`. The generator step gets
+            the real scores of the last discriminator step.
+        d_steps: positive int, discriminator updates per step.
+        latent_prior: `"normal"` or `"uniform"`.
+        seed: int or None, seed of the latent sampler.
+        **kwargs: `keras.Model` arguments.
+
+    Example:
+
+    ```python
+    from keras_modegan.networks import mlp
+
+    gan = VanillaGAN(mlp(2, 2), mlp(2, 1), latent_dim=2)
+    gan.compile()
+    gan.fit(x_train, batch_size=256, epochs=10)
+    samples = gan.generate(2500, seed=0)
+    ```
+    """
+
+    players = ("generator", "discriminator")
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim,
+        loss="non_saturating",
+        d_steps=1,
+        latent_prior="normal",
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(
+            {"generator": generator, "discriminator": discriminator},
+            latent_dim=latent_dim,
+            latent_prior=latent_prior,
+            seed=seed,
+            **kwargs,
+        )
+        self.loss_fn = losses.get(loss)
+        self.gan_loss = loss
+        self.d_steps = _positive_int(d_steps, "d_steps")
+
+    def train_step(self, data):
+        x = self.real_batch(data)
+        batch_size = ops.shape(x)[0]
+
+        def d_loss_fn():
+            fake = self.generator(z, training=True)
+            d_real = self.discriminator(x, training=True)
+            d_fake = self.discriminator(fake, training=True)
+            d_loss, _ = self.loss_fn(d_real, d_fake)
+            return d_loss, d_real, d_fake
+
+        for _ in range(self.d_steps):
+            z = self.sample_latent(batch_size)
+            d_loss, d_real, d_fake = self.minimize(d_loss_fn, "discriminator")
+
+        z = self.sample_latent(batch_size)
+
+        def g_loss_fn():
+            fake = self.generator(z, training=True)
+            return self.loss_fn(d_real, self.discriminator(fake, training=True))[1]
+
+        g_loss = self.minimize(g_loss_fn, "generator")
+        return self.log(
+            d_loss=d_loss,
+            g_loss=g_loss,
+            d_real=ops.mean(ops.sigmoid(d_real)),
+            d_fake=ops.mean(ops.sigmoid(d_fake)),
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        if not isinstance(self.gan_loss, str):
+            raise ValueError(
+                "Only a named `loss` can be saved; register a custom one in "
+                "`keras_modegan.losses.GAN_LOSSES`."
+            )
+        config.update({"loss": self.gan_loss, "d_steps": self.d_steps})
+        return config
