@@ -5,6 +5,7 @@ import keras
 from keras import ops
 
 from keras_modegan import autodiff
+from keras_modegan.networks.mlp import mlp
 from keras_modegan.player_optimizers import PlayerOptimizers
 
 LATENT_PRIORS = ("normal", "uniform")
@@ -196,6 +197,32 @@ class AdversarialModel(keras.Model):
     @property
     def metrics(self):
         return list(self.loss_trackers)
+
+    @classmethod
+    def from_mlp(cls, data_dim, latent_dim=2, hidden_units=(128, 128, 128),
+                 **kwargs):
+        """Builds the method with MLP players for `data_dim`-D vectors (the
+        2-D and 3-D mixture benchmarks). Methods with a paper-specific
+        toy architecture override this with the paper's nets.
+
+        Args:
+            data_dim: positive int, size of a data vector.
+            latent_dim: positive int, size of z.
+            hidden_units: widths of every player's hidden layers.
+            **kwargs: the method's other constructor arguments.
+        """
+        inputs = {"generator": latent_dim}
+        outputs = {"generator": data_dim}
+        networks = {
+            name: mlp(
+                inputs.get(name, data_dim),
+                outputs.get(name, 1),
+                hidden_units=hidden_units,
+                name=name,
+            )
+            for name in cls.players
+        }
+        return cls(**networks, latent_dim=latent_dim, **kwargs)
 
     # ------------------------------------------------------------------
     # Keras API.
