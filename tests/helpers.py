@@ -23,7 +23,7 @@ def run_fit_smoke(model, x, batch_size=64, epochs=1, **fit_kwargs):
 
     Returns the `History`.
     """
-    if model.optimizer is None:
+    if not model.compiled:
         model.compile()
     history = model.fit(x, batch_size=batch_size, epochs=epochs, verbose=0, **fit_kwargs)
     for name in model.metric_names:
@@ -56,11 +56,11 @@ def assert_save_load_round_trip(model, tmp_path, num_samples=16):
     loaded = keras.saving.load_model(path)
     assert type(loaded) is type(model)
     assert_weights_equal(model, loaded)
-    for v, w in zip(model.non_trainable_variables, loaded.non_trainable_variables):
+    for v, w in zip(model.non_trainable_weights, loaded.non_trainable_weights):
         np.testing.assert_array_equal(
             keras.ops.convert_to_numpy(v.value), keras.ops.convert_to_numpy(w.value)
         )
-    if model.optimizer is not None:
+    if model.compiled:
         assert loaded.optimizer is not None
         ours = [keras.ops.convert_to_numpy(v.value) for v in model.optimizer.variables]
         theirs = [keras.ops.convert_to_numpy(v.value) for v in loaded.optimizer.variables]

@@ -104,11 +104,16 @@ class AdversarialModel(keras.Model):
 
     def _build_networks(self):
         latent_shape = (None, self.latent_dim)
-        if not self.generator.built:
-            self.generator.build(latent_shape)
-        self.data_shape = tuple(
-            self.generator.compute_output_shape(latent_shape)[1:]
-        )
+        try:
+            if not self.generator.built:
+                self.generator.build(latent_shape)
+            output_shape = self.generator.compute_output_shape(latent_shape)
+        except ValueError as error:
+            raise ValueError(
+                "`generator` does not accept latent codes of shape "
+                f"{latent_shape} (from `latent_dim`={self.latent_dim}): {error}"
+            ) from None
+        self.data_shape = tuple(output_shape[1:])
         for name in self.players:
             network = getattr(self, name)
             if not network.built:
@@ -309,6 +314,8 @@ class AdversarialModel(keras.Model):
         self.compile(optimizers=group.players, **kwargs)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
+        """`keras.Model.fit`, compiling first with the paper's optimizers if
+        `compile()` was not called, and checking `x` and `batch_size`."""
         if batch_size is not None:
             _positive_int(batch_size, "batch_size")
         if isinstance(x, np.ndarray) and tuple(x.shape[1:]) != self.data_shape:
@@ -317,6 +324,8 @@ class AdversarialModel(keras.Model):
                 f"{self.data_shape} (the generator's output and the "
                 f"discriminator's input). Received: x.shape={x.shape}"
             )
+        if not self.compiled:
+            self.compile()  # the paper's optimizers
         return super().fit(x, y, batch_size=batch_size, epochs=epochs, **kwargs)
 
     def get_config(self):
