@@ -176,7 +176,9 @@ def hand_torch(steps):
         d_opt.step()
         z = torch.randn(BATCH, 2)
         g_opt.zero_grad()
-        g_loss = F.softplus(-discriminator(generator(z, training=True), training=True)).mean()
+        g_loss = F.softplus(
+            -discriminator(generator(z, training=True), training=True)
+        ).mean()
         g_loss.backward()
         g_opt.step()
         return d_loss, g_loss
@@ -209,7 +211,9 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
-        "--backends", nargs="+", default=["tensorflow", "jax", "torch"],
+        "--backends",
+        nargs="+",
+        default=["tensorflow", "jax", "torch"],
         choices=["tensorflow", "jax", "torch"],
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -220,11 +224,26 @@ def main(argv=None):
     rows = []
     for backend in args.backends:
         env = dict(os.environ, KERAS_BACKEND=backend)
-        out = subprocess.run(
-            [sys.executable, __file__, "--worker", backend, "--steps",
-             str(args.steps), "--repeats", str(args.repeats)],
-            env=env, check=True, capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--worker",
+                    backend,
+                    "--steps",
+                    str(args.steps),
+                    "--repeats",
+                    str(args.repeats),
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         result = json.loads(out)
         rows.append((backend, result["ours"], result["hand"]))
     print("| backend | ours (steps/s) | hand-written (steps/s) | ratio |")

@@ -64,8 +64,7 @@ def value_and_grad(loss_fn, variables, context_variables):
     else:
         raise NotImplementedError(f"Unsupported Keras backend: {BACKEND}")
     grads = [
-        ops.zeros_like(v.value) if g is None else g
-        for g, v in zip(grads, variables)
+        ops.zeros_like(v.value) if g is None else g for g, v in zip(grads, variables)
     ]
     return out, grads
 
@@ -171,14 +170,10 @@ def stateless_train_step(step):
             model.optimizer.variables,
             model.metrics_variables,
         )
-        mapping = [
-            (v, x) for vs, xs in zip(groups, state) for v, x in zip(vs, xs)
-        ]
+        mapping = [(v, x) for vs, xs in zip(groups, state) for v, x in zip(vs, xs)]
         with keras.StatelessScope(state_mapping=mapping) as scope:
             logs = step(model, data)
-        new_state = tuple(
-            [scope.get_current_value(v) for v in vs] for vs in groups
-        )
+        new_state = tuple([scope.get_current_value(v) for v in vs] for vs in groups)
         return logs, new_state
 
     return wrapper

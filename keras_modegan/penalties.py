@@ -31,7 +31,7 @@ def gradient_penalty(critic, real, fake, seed, norm="l2", target=1.0):
     grads = autodiff.input_gradient(critic, interpolates)
     axes = tuple(range(1, len(real.shape)))
     squares = ops.square(grads)
-    reduced = ops.sum(squares, axis=axes) if norm == "l2" else ops.mean(
-        squares, axis=axes
+    reduced = (
+        ops.sum(squares, axis=axes) if norm == "l2" else ops.mean(squares, axis=axes)
     )
     return ops.mean(ops.square(ops.sqrt(reduced + 1e-12) - target))

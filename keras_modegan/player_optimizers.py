@@ -46,8 +46,7 @@ class PlayerOptimizers(keras.optimizers.Optimizer):
             optimizer = keras.optimizers.get(optimizer)
             if isinstance(optimizer, PlayerOptimizers):
                 raise ValueError(
-                    f"`optimizers['{player}']` cannot itself be a "
-                    "PlayerOptimizers."
+                    f"`optimizers['{player}']` cannot itself be a PlayerOptimizers."
                 )
             self._players[player] = optimizer
 

@@ -25,7 +25,9 @@ def run_fit_smoke(model, x, batch_size=64, epochs=1, **fit_kwargs):
     """
     if not model.compiled:
         model.compile()
-    history = model.fit(x, batch_size=batch_size, epochs=epochs, verbose=0, **fit_kwargs)
+    history = model.fit(
+        x, batch_size=batch_size, epochs=epochs, verbose=0, **fit_kwargs
+    )
     for name in model.metric_names:
         assert name in history.history, (name, history.history.keys())
         values = np.asarray(history.history[name], dtype="float64")
@@ -63,7 +65,9 @@ def assert_save_load_round_trip(model, tmp_path, num_samples=16):
     if model.compiled:
         assert loaded.optimizer is not None
         ours = [keras.ops.convert_to_numpy(v.value) for v in model.optimizer.variables]
-        theirs = [keras.ops.convert_to_numpy(v.value) for v in loaded.optimizer.variables]
+        theirs = [
+            keras.ops.convert_to_numpy(v.value) for v in loaded.optimizer.variables
+        ]
         assert len(ours) == len(theirs)
         for x, y in zip(ours, theirs):
             np.testing.assert_array_equal(x, y)

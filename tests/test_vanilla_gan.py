@@ -66,9 +66,11 @@ def test_early_stopping_reads_logs():
         batch_size=64,
         epochs=20,
         verbose=0,
-        callbacks=[keras.callbacks.EarlyStopping(
-            monitor="d_loss", mode="min", patience=0, min_delta=10.0
-        )],
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                monitor="d_loss", mode="min", patience=0, min_delta=10.0
+            )
+        ],
     )
     # Epoch 1 sets the best value; epoch 2 does not beat it by 10: stop.
     assert len(history.history["d_loss"]) == 2

@@ -61,7 +61,9 @@ def test_paper_optimizers_by_default():
     model = _model()
     model.compile()
     for optimizer in model.optimizer.players.values():
-        assert float(ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(1e-4)
+        assert float(ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(
+            1e-4
+        )
         assert optimizer.beta_1 == 0.0 and optimizer.beta_2 == 0.9
 
 

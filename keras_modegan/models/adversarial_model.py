@@ -1,7 +1,7 @@
 """The adversarial training core every keras-modegan method stands on."""
 
-import numpy as np
 import keras
+import numpy as np
 from keras import ops
 
 from keras_modegan import autodiff
@@ -66,9 +66,7 @@ class AdversarialModel(keras.Model):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "train_step" in cls.__dict__:
-            cls.train_step = autodiff.stateless_train_step(
-                cls.__dict__["train_step"]
-            )
+            cls.train_step = autodiff.stateless_train_step(cls.__dict__["train_step"])
 
     def __init__(
         self, networks, latent_dim, latent_prior="normal", seed=None, **kwargs
@@ -173,20 +171,15 @@ class AdversarialModel(keras.Model):
         for name in names:
             if name not in self.players:
                 raise ValueError(
-                    f"`player` must be one of {self.players}. "
-                    f"Received: player={name!r}"
+                    f"`player` must be one of {self.players}. Received: player={name!r}"
                 )
         groups = [(name, self.player_variables(name)) for name in names]
         variables = [v for _, vs in groups for v in vs]
-        out, grads = autodiff.value_and_grad(
-            loss_fn, variables, lambda: self.variables
-        )
+        out, grads = autodiff.value_and_grad(loss_fn, variables, lambda: self.variables)
         start = 0
         with autodiff.no_grad():
             for name, vs in groups:
-                self.optimizer.apply_player(
-                    name, grads[start : start + len(vs)], vs
-                )
+                self.optimizer.apply_player(name, grads[start : start + len(vs)], vs)
                 start += len(vs)
         return out
 
@@ -204,8 +197,7 @@ class AdversarialModel(keras.Model):
         return list(self.loss_trackers)
 
     @classmethod
-    def from_mlp(cls, data_dim, latent_dim=2, hidden_units=(128, 128, 128),
-                 **kwargs):
+    def from_mlp(cls, data_dim, latent_dim=2, hidden_units=(128, 128, 128), **kwargs):
         """Builds the method with MLP players for `data_dim`-D vectors (the
         2-D and 3-D mixture benchmarks). Methods with a paper-specific
         toy architecture override this with the paper's nets.
@@ -258,10 +250,7 @@ class AdversarialModel(keras.Model):
 
     def default_optimizers(self):
         """The paper's optimizers, one per player. Methods override this."""
-        return {
-            name: keras.optimizers.Adam(2e-4, beta_1=0.5)
-            for name in self.players
-        }
+        return {name: keras.optimizers.Adam(2e-4, beta_1=0.5) for name in self.players}
 
     def compile(self, optimizers=None, **kwargs):
         """Configures the players' optimizers.
@@ -338,9 +327,7 @@ class AdversarialModel(keras.Model):
             }
         )
         for name in self.players:
-            config[name] = keras.saving.serialize_keras_object(
-                getattr(self, name)
-            )
+            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
         return config
 
     @classmethod
