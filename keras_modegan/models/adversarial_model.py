@@ -221,6 +221,40 @@ class AdversarialModel(keras.Model):
         }
         return cls(**networks, latent_dim=latent_dim, **kwargs)
 
+    @classmethod
+    def from_preset(cls, preset, file_hash=None, cache_dir=None):
+        """Builds a pretrained model of the zoo.
+
+        Args:
+            preset: a name from `keras_modegan.presets.list_presets()`, a
+                preset directory (`config.json` + `model.weights.h5`), or a
+                URL of a `.zip` of one.
+            file_hash: sha256 of a URL's archive, checked after download.
+            cache_dir: download cache (default `~/.keras`).
+
+        Returns:
+            The model with its weights, compiled with the paper's optimizers
+            so that `fit` continues training at once.
+
+        Example:
+
+        ```python
+        model = AdversarialModel.from_preset("wgan_gp_ring8")
+        samples = model.generate(2500, seed=0)
+        ```
+        """
+        from keras_modegan import presets
+
+        return presets.load_preset(
+            preset, cls=cls, file_hash=file_hash, cache_dir=cache_dir
+        )
+
+    def save_to_preset(self, path, description="", card=None):
+        """Writes this model as a preset directory (see `from_preset`)."""
+        from keras_modegan import presets
+
+        presets.save_preset(self, path, description=description, card=card)
+
     # ------------------------------------------------------------------
     # Keras API.
 
