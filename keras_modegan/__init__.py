@@ -1,6 +1,17 @@
 """keras-modegan: a Keras 3 model zoo of GANs that resist mode collapse."""
 
-from keras_modegan import autodiff, layers, losses, models, networks, penalties
+from keras_modegan import (
+    autodiff,
+    benchmark,
+    callbacks,
+    datasets,
+    layers,
+    losses,
+    metrics,
+    models,
+    networks,
+    penalties,
+)
 from keras_modegan.models import WGANGP, AdversarialModel, VanillaGAN
 from keras_modegan.player_optimizers import PlayerOptimizers
 from keras_modegan.version import __version__
@@ -12,8 +23,12 @@ __all__ = [
     "WGANGP",
     "__version__",
     "autodiff",
+    "benchmark",
+    "callbacks",
+    "datasets",
     "layers",
     "losses",
+    "metrics",
     "models",
     "networks",
     "penalties",

@@ -1,0 +1,74 @@
+"""The `ModeCoverage` callback."""
+
+import keras
+
+from keras_modegan.datasets import get_spec
+from keras_modegan.metrics import mode_coverage
+
+LOGGED = ("modes", "hq", "jsd", "kl", "tv")
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {value!r}")
+    return value
+
+
+class ModeCoverage(keras.callbacks.Callback):
+    """Scores generated samples at epoch ends and writes the metrics to `logs`.
+
+    At the end of the first epoch, of every `every_n_epochs`-th epoch and of
+    the last epoch, draws `num_samples` samples with
+    `model.generate(num_samples, seed=seed)` and adds `modes`, `hq`, `jsd`,
+    `kl` and `tv` of `keras_modegan.metrics.mode_coverage` to the epoch's
+    `logs`. Callbacks after it in `fit` (and `History`, `CSVLogger`, the
+    progress bar, `TensorBoard`, `EarlyStopping`, `ModelCheckpoint`) see
+    them. On the other epochs the last scores are repeated, so every epoch
+    has every key. Monitor `modes` and `hq` with `mode="max"`, `jsd`, `kl`,
+    `tv` with `mode="min"`.
+
+    Args:
+        spec: a `MixtureSpec` or a mixture name (e.g. `"grid25"`).
+        every_n_epochs: positive int, score every this many epochs.
+        num_samples: positive int, generated samples scored (2,500 is the
+            VEEGAN / MD-GAN protocol; `spec.num_eval_samples` is the spec's).
+        seed: int, seed of the latent draw (the same codes every time, so
+            the curves show the generator, not sampling noise).
+
+    Example:
+
+    ```python
+    x, spec = load_mixture("grid25")
+    model.fit(as_dataset(x, 256), epochs=20, callbacks=[
+        ModeCoverage(spec),
+        keras.callbacks.ModelCheckpoint(
+            "best.keras", monitor="modes", mode="max", save_best_only=True),
+    ])
+    ```
+    """
+
+    def __init__(self, spec, every_n_epochs=1, num_samples=2500, seed=0):
+        super().__init__()
+        self.spec = get_spec(spec)
+        self.every_n_epochs = _positive_int(every_n_epochs, "every_n_epochs")
+        self.num_samples = _positive_int(num_samples, "num_samples")
+        self.seed = seed
+        self.last = None
+
+    def score(self):
+        """The metrics of the model's current samples (a dict)."""
+        samples = self.model.generate(self.num_samples, seed=self.seed)
+        return mode_coverage(samples, self.spec)
+
+    def on_train_begin(self, logs=None):
+        self.last = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        last_epoch = (self.params or {}).get("epochs", 0) - 1
+        due = (epoch + 1) % self.every_n_epochs == 0 or epoch == last_epoch
+        if self.last is None or due:
+            result = self.score()
+            self.last = {key: result[key] for key in LOGGED}
+        logs.update(self.last)

@@ -1,0 +1,417 @@
+"""The `keras-modegan` command line.
+
+```
+keras-modegan list
+keras-modegan train METHOD --data NAME [--epochs N] [--steps-per-epoch K]
+                    [--batch-size B] [--seed S] [--backend jax] [--out DIR]
+keras-modegan evaluate MODEL.keras --data NAME [--seed S] [--plot PNG]
+keras-modegan benchmark METHOD [METHOD ...] --data NAME [NAME ...]
+                    [--seeds 5] [--steps N] [--batch-size B] [--out FILE]
+```
+
+Arguments are parsed before Keras is imported so that `--backend` can set
+`KERAS_BACKEND`. Importing `keras_modegan` imports Keras, so when Keras is
+already loaded with another backend (as it is for the console script), the
+command re-runs itself in a child process with `KERAS_BACKEND` set.
+Bad arguments end with a one-line error on stderr and exit code 2.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+BACKENDS = ("tensorflow", "jax", "torch")
+DEFAULT_EPOCHS = 20
+DEFAULT_STEPS_PER_EPOCH = 100
+DEFAULT_BATCH_SIZE = 256
+
+
+class _Parser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose errors are one line on stderr, exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} -h`)\n")
+
+
+class UsageError(Exception):
+    """A bad argument found after parsing; reported like a parser error."""
+
+
+def _positive(kind):
+    def check(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a positive {kind.__name__}, got {text!r}"
+            ) from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(
+                f"must be a positive {kind.__name__}, got {text!r}"
+            )
+        return value
+
+    return check
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
+def build_parser():
+    parser = _Parser(
+        prog="keras-modegan",
+        description="Train and score mode-collapse-resistant GANs on "
+        "Gaussian-mixture benchmarks.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def common(p):
+        p.add_argument(
+            "--backend", choices=BACKENDS, default=None,
+            help="Keras backend (sets KERAS_BACKEND; default: the environment's)",
+        )
+
+    common(sub.add_parser("list", help="list methods and datasets"))
+
+    p = sub.add_parser("train", help="train one method on one mixture")
+    p.add_argument("method", metavar="METHOD", help="a method name (see `list`)")
+    p.add_argument("--data", default="ring8", help="mixture name (default ring8)")
+    p.add_argument("--epochs", type=_positive(int), default=DEFAULT_EPOCHS)
+    p.add_argument(
+        "--steps-per-epoch", type=_positive(int), default=DEFAULT_STEPS_PER_EPOCH,
+        help="training steps per epoch (an epoch is this many steps, not a "
+        "pass over the data)",
+    )
+    p.add_argument("--batch-size", type=_positive(int), default=DEFAULT_BATCH_SIZE)
+    p.add_argument("--seed", type=_non_negative_int, default=0)
+    p.add_argument(
+        "--eval-every", type=_positive(int), default=1,
+        help="score modes/hq/jsd every this many epochs",
+    )
+    p.add_argument(
+        "--out", default=None,
+        help="output directory (default runs/METHOD-DATA-seedS)",
+    )
+    p.add_argument(
+        "--pretrain-epochs", type=_positive(int), default=None,
+        help="epochs of a method's pretraining step, if it has one (e.g. the "
+        "mode-penalty GAN's autoencoder; default: the method's)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    common(p)
+
+    p = sub.add_parser("evaluate", help="score a saved .keras model")
+    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("--data", required=True, help="mixture name")
+    p.add_argument("--num-samples", type=_positive(int), default=None,
+                   help="generated samples (default: the protocol's)")
+    p.add_argument("--seed", type=_non_negative_int, default=0)
+    p.add_argument("--plot", default=None, help="also write a sample plot PNG")
+    common(p)
+
+    p = sub.add_parser("benchmark", help="several methods x seeds, one table")
+    p.add_argument("methods", metavar="METHOD", nargs="+")
+    p.add_argument("--data", nargs="+", default=["ring8"], help="mixture name(s)")
+    p.add_argument("--seeds", type=_positive(int), default=5,
+                   help="number of seeds (0..N-1)")
+    p.add_argument("--steps", type=_positive(int), default=2000)
+    p.add_argument("--batch-size", type=_positive(int), default=DEFAULT_BATCH_SIZE)
+    p.add_argument("--pretrain-epochs", type=_positive(int), default=None,
+                   help="epochs of a method's pretraining step, if any")
+    p.add_argument("--out", default=None, help="also write the table to FILE")
+    common(p)
+    return parser
+
+
+def _select_backend(args, argv):
+    """Sets KERAS_BACKEND, or re-runs in a child if Keras is already loaded
+    with another backend. Returns an exit code, or None to go on here."""
+    if args.backend is None:
+        return None
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = args.backend
+        return None
+    import keras
+
+    if keras.backend.backend() == args.backend:
+        return None
+    env = dict(os.environ, KERAS_BACKEND=args.backend)
+    command = [sys.executable, "-m", "keras_modegan.cli", *argv]
+    return subprocess.call(command, env=env)
+
+
+def main(argv=None):
+    """Runs the command line; returns the exit code (0 on success)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    code = _select_backend(args, argv)
+    if code is not None:
+        return code
+    command = {
+        "list": _list,
+        "train": _train,
+        "evaluate": _evaluate,
+        "benchmark": _benchmark,
+    }[args.command]
+    try:
+        return command(args) or 0
+    except UsageError as error:
+        sub = f"{parser.prog} {args.command}"
+        sys.stderr.write(f"{sub}: error: {error} (see `{sub} -h`)\n")
+        return 2
+
+
+# ----------------------------------------------------------------------
+# Commands (Keras is imported from here on).
+
+
+def _methods():
+    from keras_modegan.models import METHODS
+
+    return METHODS
+
+
+def _check_method(name):
+    methods = _methods()
+    if name not in methods:
+        raise UsageError(
+            f"unknown method {name!r}; choose from: {', '.join(sorted(methods))}"
+        )
+    return methods[name]
+
+
+def _check_data(name):
+    from keras_modegan.datasets import MIXTURES, get_spec
+
+    if name not in MIXTURES:
+        raise UsageError(
+            f"unknown dataset {name!r}; choose from: {', '.join(MIXTURES)}"
+        )
+    return get_spec(name)
+
+
+def _build(method_cls, method, data_dim, seed, x=None, pretrain_epochs=None,
+           batch_size=DEFAULT_BATCH_SIZE, verbose=0):
+    """`from_mlp` + `compile`; methods with a `pretrain(x, ...)` step (e.g.
+    the mode-penalty GAN's autoencoder) are pretrained on `x` here."""
+    try:
+        model = method_cls.from_mlp(data_dim, seed=seed)
+        model.compile()
+    except (ValueError, TypeError, NotImplementedError) as error:
+        raise UsageError(
+            f"method {method!r} cannot be built for {data_dim}-D mixture "
+            f"data: {error}"
+        ) from None
+    if x is not None and callable(getattr(model, "pretrain", None)):
+        kwargs = {"batch_size": batch_size, "verbose": verbose}
+        if pretrain_epochs is not None:
+            kwargs["epochs"] = pretrain_epochs
+        if verbose:
+            print(f"Pretraining {type(model).__name__} "
+                  f"({pretrain_epochs or 'default'} epochs)", flush=True)
+        model.pretrain(x, **kwargs)
+    return model
+
+
+def _metrics_table(rows, spec):
+    header = ["method", "data", "modes", "hq", "registered", "jsd", "kl", "tv",
+              "seconds"]
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join(" --- " for _ in header) + "|"]
+    for r in rows:
+        cells = [
+            r["method"], r["data"], f"{r['modes']}/{spec.num_modes}",
+            f"{100 * r['hq']:.1f}%", str(r["registered"]), f"{r['jsd']:.3f}",
+            f"{r['kl']:.3f}", f"{r['tv']:.3f}",
+            "-" if r.get("seconds") is None else f"{r['seconds']:.1f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _list(args):
+    from keras_modegan.datasets import MIXTURES, get_spec
+
+    print("Methods (keras-modegan train METHOD):")
+    for name, cls in sorted(_methods().items()):
+        doc = (cls.__doc__ or "").strip().splitlines()
+        print(f"  {name:<24} {cls.__name__}: {doc[0] if doc else ''}")
+    print("\nDatasets (--data NAME):")
+    for name in MIXTURES:
+        spec = get_spec(name)
+        print(
+            f"  {name:<14} {spec.num_modes} modes, {spec.dim}-D, std "
+            f"{spec.std:g}, eval {spec.num_eval_samples} samples, "
+            f"min_count {spec.min_count}. {spec.reference}"
+        )
+    return 0
+
+
+def _train(args):
+    method_cls = _check_method(args.method)
+    spec = _check_data(args.data)
+    out = args.out or os.path.join(
+        "runs", f"{args.method}-{args.data}-seed{args.seed}"
+    )
+    import keras
+
+    from keras_modegan.callbacks import (
+        ModeCoverage,
+        SamplePlot,
+        plot_coverage_curves,
+    )
+    from keras_modegan.datasets import as_dataset, load_mixture
+    from keras_modegan.metrics import mode_coverage
+
+    os.makedirs(out, exist_ok=True)
+    keras.utils.set_random_seed(args.seed)
+    x, spec = load_mixture(spec, seed=args.seed)
+    if args.batch_size > len(x):
+        raise UsageError(f"--batch-size {args.batch_size} > {len(x)} data points")
+    model = _build(method_cls, args.method, spec.dim, args.seed, x=x,
+                   pretrain_epochs=args.pretrain_epochs,
+                   batch_size=args.batch_size, verbose=0 if args.quiet else 2)
+    paths = {
+        "model": os.path.join(out, "model.keras"),
+        "history": os.path.join(out, "history.csv"),
+        "samples": os.path.join(out, "samples.png"),
+        "coverage": os.path.join(out, "coverage.png"),
+        "metrics": os.path.join(out, "metrics.json"),
+    }
+    print(
+        f"Training {type(model).__name__} on {spec.name} ({spec.num_modes} "
+        f"modes) for {args.epochs} x {args.steps_per_epoch} steps, batch "
+        f"{args.batch_size}, seed {args.seed}, backend "
+        f"{keras.backend.backend()} -> {out}",
+        flush=True,
+    )
+    callbacks = [
+        ModeCoverage(spec, every_n_epochs=args.eval_every,
+                     num_samples=spec.num_eval_samples, seed=args.seed),
+        SamplePlot(paths["samples"], spec,
+                   every_n_epochs=max(1, args.epochs // 4),
+                   num_samples=spec.num_eval_samples, seed=args.seed),
+        keras.callbacks.CSVLogger(paths["history"]),
+    ]
+    start = time.perf_counter()
+    history = model.fit(
+        as_dataset(x, args.batch_size, seed=args.seed).repeat(),
+        epochs=args.epochs,
+        steps_per_epoch=args.steps_per_epoch,
+        callbacks=callbacks,
+        shuffle=False,
+        verbose=0 if args.quiet else 1,
+    )
+    seconds = time.perf_counter() - start
+    model.save(paths["model"])
+    plot_coverage_curves(
+        {args.method: history}, paths["coverage"],
+        metrics=("modes", "hq", "jsd"),
+        title=f"{args.method} on {spec.name}, seed {args.seed}",
+    )
+    result = mode_coverage(model.generate(spec.num_eval_samples, seed=args.seed),
+                           spec)
+    row = dict(result, method=args.method, data=spec.name, seconds=seconds,
+               steps=args.epochs * args.steps_per_epoch, seed=args.seed,
+               backend=keras.backend.backend())
+    with open(paths["metrics"], "w") as f:
+        json.dump(row, f, indent=2)
+    print()
+    print(_metrics_table([row], spec))
+    print()
+    for key, path in paths.items():
+        print(f"{key:>9}: {path}")
+    return 0
+
+
+def _evaluate(args):
+    spec = _check_data(args.data)
+    if not os.path.isfile(args.model):
+        raise UsageError(f"no such model file: {args.model!r}")
+    import keras
+
+    import keras_modegan.models  # noqa: F401 (registers the classes)
+    from keras_modegan.metrics import mode_coverage
+
+    try:
+        model = keras.saving.load_model(args.model)
+    except Exception as error:  # a corrupt or foreign file is a bad argument
+        message = str(error).strip().splitlines()
+        raise UsageError(
+            f"cannot load {args.model!r}: {message[0] if message else error}"
+        ) from None
+    if not hasattr(model, "generate"):
+        raise UsageError(f"{args.model!r} is not a keras-modegan model")
+    shape = tuple(getattr(model, "data_shape", ()))
+    if shape != (spec.dim,):
+        raise UsageError(
+            f"the model generates samples of shape {shape}, dataset "
+            f"{spec.name!r} has {spec.dim}-D samples"
+        )
+    num = args.num_samples or spec.num_eval_samples
+    samples = model.generate(num, seed=args.seed)
+    result = mode_coverage(samples, spec)
+    row = dict(result, method=type(model).__name__, data=spec.name)
+    print(_metrics_table([row], spec))
+    if args.plot:
+        from keras_modegan.callbacks import plot_samples
+
+        plot_samples(samples, spec, args.plot,
+                     title=f"{os.path.basename(args.model)} on {spec.name}")
+        print(f"samples: {args.plot}")
+    return 0
+
+
+def _benchmark(args):
+    classes = {m: _check_method(m) for m in args.methods}
+    specs = [_check_data(d) for d in args.data]
+    from keras_modegan.benchmark import format_table, train_and_score
+    from keras_modegan.datasets import load_mixture
+
+    rows = []
+    for spec in specs:
+        for method, cls in classes.items():
+            for seed in range(args.seeds):
+
+                def build(data_dim, seed, cls=cls, method=method, spec=spec):
+                    # The training set train_and_score draws (same seed).
+                    x, _ = load_mixture(spec, seed=seed)
+                    return _build(cls, method, data_dim, seed, x=x,
+                                  pretrain_epochs=args.pretrain_epochs,
+                                  batch_size=args.batch_size)
+
+                result = train_and_score(
+                    build, data=spec, steps=args.steps,
+                    batch_size=args.batch_size, seed=seed,
+                )
+                result.pop("history")
+                result["method"] = method
+                rows.append(result)
+                print(
+                    f"{method} {spec.name} seed {seed}: {result['modes']}/"
+                    f"{spec.num_modes} modes, hq {100 * result['hq']:.1f}%, "
+                    f"jsd {result['jsd']:.3f}, {result['seconds']:.1f} s",
+                    file=sys.stderr, flush=True,
+                )
+    table = format_table(rows)
+    print(table)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+import keras
+import numpy as np
+import pytest
+
+from keras_modegan.benchmark import format_table, train_and_score
+from keras_modegan.models import VanillaGAN
+
+
+def build(data_dim, seed):
+    model = VanillaGAN.from_mlp(data_dim, hidden_units=(16,), seed=seed)
+    model.compile()
+    return model
+
+
+def test_train_and_score_runs_exact_steps():
+    built = []
+
+    def counting_build(data_dim, seed):
+        built.append((data_dim, seed))
+        model = build(data_dim, seed)
+        built.append(model)
+        return model
+
+    result = train_and_score(
+        counting_build, data="cube27", steps=6, batch_size=32, seed=3,
+        fit_kwargs={"epochs": 2},
+    )
+    assert built[0] == (3, 3)
+    model = built[1]
+    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 6
+    for key in ("modes", "hq", "registered", "jsd", "kl", "tv", "seconds"):
+        assert key in result
+    assert result["steps"] == 6 and result["seed"] == 3
+    assert result["data"] == "cube27"
+    assert len(result["history"]["d_loss"]) == 2
+    assert 0 <= result["modes"] <= 27 and 0.0 <= result["hq"] <= 1.0
+    assert result["seconds"] > 0
+
+
+def test_train_and_score_is_reproducible():
+    a = train_and_score(build, data="ring8", steps=4, batch_size=16, seed=1)
+    b = train_and_score(build, data="ring8", steps=4, batch_size=16, seed=1)
+    for key in ("modes", "registered", "jsd", "tv"):
+        assert a[key] == pytest.approx(b[key], abs=1e-6), key
+
+
+def test_train_and_score_bad_arguments():
+    with pytest.raises(ValueError, match="steps"):
+        train_and_score(build, steps=0)
+    with pytest.raises(ValueError, match="divisible"):
+        train_and_score(build, steps=5, fit_kwargs={"epochs": 2})
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        train_and_score(build, steps=5, fit_kwargs={"steps_per_epoch": 2})
+    with pytest.raises(ValueError, match="name"):
+        train_and_score(build, data="grid26", steps=5)
+
+
+def test_format_table_means_and_stds():
+    rows = [
+        {"method": "a", "data": "ring8", "modes": 8, "hq": 0.5, "jsd": 0.1,
+         "seconds": 1.0},
+        {"method": "a", "data": "ring8", "modes": 6, "hq": 0.7, "jsd": 0.3,
+         "seconds": 3.0},
+        {"method": "b", "data": "ring8", "modes": 1, "hq": 0.9, "jsd": 0.9,
+         "seconds": 2.0},
+    ]
+    table = format_table(rows)
+    lines = table.splitlines()
+    assert lines[0] == "| method | data | n | modes | hq | jsd | seconds |"
+    assert len(lines) == 4
+    assert lines[2] == (
+        "| a | ring8 | 2 | 7.0 ± 1.0 | 60.0% ± 10.0 | 0.200 ± 0.100 | 2.0 ± 1.0 |"
+    )
+    assert lines[3].startswith("| b | ring8 | 1 | 1.0 ± 0.0 |")
+    by_data = format_table(rows, group_by=("data",), columns=("modes",))
+    assert by_data.splitlines()[2] == "| ring8 | 3 | 5.0 ± 2.9 |"
+    inf_row = [{"method": "c", "data": "x", "kl": np.inf}]
+    assert "inf" in format_table(inf_row)
+    with pytest.raises(ValueError, match="group_by"):
+        format_table([{"data": "x"}])
+    with pytest.raises(ValueError, match="empty"):
+        format_table([])

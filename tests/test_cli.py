@@ -1,0 +1,141 @@
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+
+from keras_modegan import cli
+
+TINY = ["--epochs", "2", "--steps-per-epoch", "3", "--batch-size", "32"]
+
+
+def test_list(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("vanilla_gan", "wgan_gp", "ring8", "grid25", "cube27",
+                 "grid25_gaan"):
+        assert name in out
+
+
+def test_train_writes_everything(tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    code = cli.main(["train", "vanilla_gan", "--data", "ring8", *TINY,
+                     "--seed", "1", "--quiet", "--out", str(out_dir)])
+    assert code == 0
+    for name in ("model.keras", "history.csv", "samples.png", "coverage.png",
+                 "metrics.json"):
+        assert (out_dir / name).is_file(), name
+    with open(out_dir / "history.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 and "modes" in rows[0] and "d_loss" in rows[0]
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["steps"] == 6 and metrics["data"] == "ring8"
+    out = capsys.readouterr().out
+    assert "| method | data | modes | hq |" in out
+    assert f"| vanilla_gan | ring8 | {metrics['modes']}/8 |" in out
+    loaded = keras.saving.load_model(str(out_dir / "model.keras"))
+    assert type(loaded).__name__ == "VanillaGAN"
+
+    # evaluate scores the saved model the same way.
+    code = cli.main(["evaluate", str(out_dir / "model.keras"), "--data",
+                     "ring8", "--seed", "1", "--plot", str(tmp_path / "e.png")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert f"| VanillaGAN | ring8 | {metrics['modes']}/8 |" in out
+    assert f"{100 * metrics['hq']:.1f}%" in out
+    assert (tmp_path / "e.png").is_file()
+
+
+def test_train_3d_mixture(tmp_path):
+    code = cli.main(["train", "wgan_gp", "--data", "cube27", "--epochs", "1",
+                     "--steps-per-epoch", "2", "--batch-size", "16", "--quiet",
+                     "--out", str(tmp_path)])
+    assert code == 0
+    assert (tmp_path / "samples.png").is_file()
+
+
+def test_benchmark(tmp_path, capsys):
+    table_path = tmp_path / "table.md"
+    code = cli.main(["benchmark", "vanilla_gan", "--data", "ring8", "--seeds",
+                     "2", "--steps", "3", "--batch-size", "32", "--out",
+                     str(table_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "| method | data | n | modes |" in out
+    assert "| vanilla_gan | ring8 | 2 |" in out
+    assert table_path.read_text().strip() == out.strip()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "no_such_gan"], "unknown method 'no_such_gan'"),
+        (["train", "wgan_gp", "--data", "ring9"], "unknown dataset 'ring9'"),
+        (["train", "wgan_gp", "--epochs", "-3"], "--epochs"),
+        (["train", "wgan_gp", "--epochs", "two"], "--epochs"),
+        (["train", "wgan_gp", "--batch-size", "0"], "--batch-size"),
+        (["train", "wgan_gp", "--backend", "numpy"], "--backend"),
+        (["benchmark", "wgan_gp", "nope"], "unknown method 'nope'"),
+        (["evaluate", "missing.keras", "--data", "ring8"], "no such model file"),
+        (["evaluate", "missing.keras"], "--data"),
+        (["frobnicate"], "invalid choice"),
+        ([], "required"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        code = cli.main(argv)
+        raise SystemExit(code)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert message in err and "error:" in err and "Traceback" not in err
+
+
+def test_evaluate_rejects_wrong_dimension(tmp_path, capsys):
+    from keras_modegan.models import VanillaGAN
+
+    model = VanillaGAN.from_mlp(3, hidden_units=(8,))
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    assert cli.main(["evaluate", path, "--data", "ring8"]) == 2
+    err = capsys.readouterr().err
+    assert "shape (3,)" in err and "2-D" in err and len(err.splitlines()) == 1
+
+
+def test_subprocess_bad_method_exit_code():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run(
+        [sys.executable, "-m", "keras_modegan.cli", "train", "bogus_gan",
+         "--data", "ring8"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "unknown method 'bogus_gan'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_backend_switch_reruns_in_child(monkeypatch, capsys):
+    current = keras.backend.backend()
+    other = "jax" if current != "jax" else "torch"
+    calls = []
+
+    def fake_call(command, env):
+        calls.append((command, env))
+        return 0
+
+    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    # Same backend: runs here, no child.
+    assert cli.main(["list", "--backend", current]) == 0
+    assert calls == [] and "wgan_gp" in capsys.readouterr().out
+    # Another backend: Keras is loaded, so the command re-runs in a child.
+    argv = ["train", "wgan_gp", "--epochs", "1", "--backend", other]
+    assert cli.main(argv) == 0
+    (command, env), = calls
+    assert command[1:] == ["-m", "keras_modegan.cli", *argv]
+    assert env["KERAS_BACKEND"] == other
+
