@@ -26,8 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # name: (method, data, steps, batch_size, seed)
 RECIPES = {
-    "wgan_gp_ring8": ("wgan_gp", "ring8", 6000, 256, 0),
-    "mixture_density_gan_grid25": ("mixture_density_gan", "grid25", 10000, 500, 0),
+    "mixture_density_gan_ring8": ("mixture_density_gan", "ring8_mdgan", 3000, 500, 0),
     "dist_gan_grid25": ("dist_gan", "grid25", 6000, 128, 0),
 }
 
