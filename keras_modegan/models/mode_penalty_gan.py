@@ -352,16 +352,7 @@ class ModePenaltyGAN(VanillaGAN):
         x = self.real_batch(data)
         batch_size = ops.shape(x)[0]
 
-        def d_loss_fn():
-            fake = self.generator(z, training=True)
-            d_real = self.discriminator(x, training=True)
-            d_fake = self.discriminator(fake, training=True)
-            d_loss, _ = self.loss_fn(d_real, d_fake)
-            return d_loss, d_real, d_fake
-
-        for _ in range(self.d_steps):
-            z = self.sample_latent(batch_size)
-            d_loss, d_real, d_fake = self.minimize(d_loss_fn, "discriminator")
+        d_loss, d_real, d_fake = self.discriminator_step(x)
 
         z = self.sample_latent(batch_size)
         z_modes = self.sample_latent(self.num_modes)

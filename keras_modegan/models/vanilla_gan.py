@@ -69,8 +69,13 @@ class VanillaGAN(AdversarialModel):
         self.gan_loss = loss
         self.d_steps = _positive_int(d_steps, "d_steps")
 
-    def train_step(self, data):
-        x = self.real_batch(data)
+    def discriminator_step(self, x):
+        """The `d_steps` discriminator updates of a step (Algorithm 1, inner
+        loop), each on the real batch `x` and fresh latent codes.
+
+        Returns:
+            `(d_loss, d_real, d_fake)` of the last update (outputs are logits).
+        """
         batch_size = ops.shape(x)[0]
 
         def d_loss_fn():
@@ -83,6 +88,12 @@ class VanillaGAN(AdversarialModel):
         for _ in range(self.d_steps):
             z = self.sample_latent(batch_size)
             d_loss, d_real, d_fake = self.minimize(d_loss_fn, "discriminator")
+        return d_loss, d_real, d_fake
+
+    def train_step(self, data):
+        x = self.real_batch(data)
+        batch_size = ops.shape(x)[0]
+        d_loss, d_real, d_fake = self.discriminator_step(x)
 
         z = self.sample_latent(batch_size)
 
