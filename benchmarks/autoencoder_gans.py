@@ -32,13 +32,14 @@ Usage (JAX is the fastest backend on CPU):
 """
 
 import argparse
+import functools
 import os
 import sys
 import time
 
 import keras
 
-from keras_modegan.benchmark import format_table, train_and_score
+from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.datasets import get_spec
 from keras_modegan.models import GAAN, DistGAN, VanillaGAN
 from keras_modegan.networks import mlp
@@ -72,36 +73,30 @@ def data_range(spec):
     return (-bound, bound)
 
 
-def builder(method, d_steps, rescale):
+def build(data_dim, seed, method, d_steps, rescale):
     cls, options = RUNS[method]
-    spec = get_spec(DATA)
-
-    def build(data_dim, seed):
-        if cls is VanillaGAN:
-            model = VanillaGAN(
-                mlp(2, data_dim, HIDDEN, name="generator"),
-                mlp(data_dim, 1, HIDDEN, name="discriminator"),
-                latent_dim=2,
-                d_steps=d_steps,
-                latent_prior="uniform",
-                seed=seed,
-            )
-            paper = DistGAN.from_mlp(data_dim, d_steps=d_steps).default_optimizers()
-            model.compile(optimizers={p: paper[p] for p in model.players})
-            return model
-        model = cls.from_mlp(
-            data_dim,
-            hidden_units=HIDDEN,
-            data_range=data_range(spec) if rescale else None,
+    if cls is VanillaGAN:
+        model = VanillaGAN(
+            mlp(2, data_dim, HIDDEN, name="generator"),
+            mlp(data_dim, 1, HIDDEN, name="discriminator"),
+            latent_dim=2,
             d_steps=d_steps,
+            latent_prior="uniform",
             seed=seed,
-            **options,
         )
-        model.compile()
+        paper = DistGAN.from_mlp(data_dim, d_steps=d_steps).default_optimizers()
+        model.compile(optimizers={p: paper[p] for p in model.players})
         return model
-
-    return build
-
+    model = cls.from_mlp(
+        data_dim,
+        hidden_units=HIDDEN,
+        data_range=data_range(get_spec(DATA)) if rescale else None,
+        d_steps=d_steps,
+        seed=seed,
+        **options,
+    )
+    model.compile()
+    return model
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -112,6 +107,9 @@ def main(argv=None):
     parser.add_argument(
         "--methods", default="vanilla_gan,dist_gan,gaan,gaan_1"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="runs at once, one CPU core each"
+    )
     parser.add_argument("--output", default=RESULTS)
     args = parser.parse_args(argv)
     methods = args.methods.split(",")
@@ -119,25 +117,33 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown methods {unknown}; choose from {sorted(RUNS)}")
 
-    rows = []
-    start = time.perf_counter()
-    for seed in range(args.seeds):
-        for method in methods:
-            result = train_and_score(
-                builder(method, args.d_steps, args.rescale),
-                DATA,
+    jobs = [
+        (
+            {"method": method},
+            dict(
+                build_fn=functools.partial(
+                    build, method=method, d_steps=args.d_steps, rescale=args.rescale
+                ),
+                data=DATA,
                 steps=args.steps,
                 batch_size=BATCH_SIZE,
                 seed=seed,
-            )
-            result["method"] = method
-            rows.append(result)
-            print(
-                f"{method} seed {seed}: modes {result['modes']}, registered "
-                f"{result['registered']}, tv {result['tv']:.3f}, "
-                f"{result['seconds']:.0f} s",
-                flush=True,
-            )
+            ),
+        )
+        for seed in range(args.seeds)
+        for method in methods
+    ]
+
+    def progress(row):
+        print(
+            f"{row['method']} seed {row['seed']}: modes {row['modes']}, "
+            f"registered {row['registered']}, tv {row['tv']:.3f}, "
+            f"{row['seconds']:.0f} s",
+            flush=True,
+        )
+
+    start = time.perf_counter()
+    rows = run_experiments(jobs, workers=args.workers, on_result=progress)
     total = time.perf_counter() - start
     table = format_table(rows, columns=("modes", "registered", "tv", "hq", "seconds"))
     every_seed = {
@@ -146,7 +152,8 @@ def main(argv=None):
     command = (
         f"KERAS_BACKEND={keras.backend.backend()} python benchmarks/"
         f"autoencoder_gans.py --steps {args.steps} --seeds {args.seeds} "
-        f"--d-steps {args.d_steps} --methods {args.methods}"
+        f"--d-steps {args.d_steps} --methods {args.methods} "
+        f"--workers {args.workers}"
         + (" --rescale" if args.rescale else "")
     )
     lines = [
@@ -159,7 +166,8 @@ def main(argv=None):
         f"{args.steps} steps of batch {BATCH_SIZE}, {args.d_steps} "
         f"discriminator update(s) per step, seeds 0..{args.seeds - 1}, "
         f"{'data rescaled to [0, 1]' if args.rescale else 'data units'}, "
-        f"backend {keras.backend.backend()}, total {total:.0f} s.",
+        f"backend {keras.backend.backend()}, {args.workers} run(s) at once "
+        f"(one core each), total {total:.0f} s.",
         f"Target: {TARGET}.",
         "",
         table,

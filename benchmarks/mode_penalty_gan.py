@@ -7,23 +7,24 @@ canonical grid). Both methods get the same nets (generator 3x128 ReLU,
 discriminator 2x128 ReLU, the VEEGAN nets of the paper, z ~ N(0, I_2)),
 the same optimizers and the same number of steps; ModePenaltyGAN also
 pre-trains its autoencoder (2-D code, `--ae-epochs` epochs, timed
-separately in `ae_seconds`). The ablation on grid25 runs ModePenaltyGAN
+separately in `build_seconds`). The ablation on grid25 runs ModePenaltyGAN
 without the penalty weights of Eq. 3 (w_p = 1, the paper's Fig. 6
 ablation) and with lambda_p = 0 (no penalty at all).
 
 Usage (the command that wrote benchmarks/results/mode_penalty_gan.md):
 
-    KERAS_BACKEND=jax flock /tmp/cpu.lock python benchmarks/mode_penalty_gan.py
+    KERAS_BACKEND=jax python benchmarks/mode_penalty_gan.py --workers 2
 """
 
 import argparse
+import functools
 import os
 import sys
 import time
 
 import keras
 
-from keras_modegan.benchmark import format_table, train_and_score
+from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.datasets import load_mixture
 from keras_modegan.models import ModePenaltyGAN, VanillaGAN
 from keras_modegan.networks import mlp
@@ -42,80 +43,55 @@ ABLATIONS = (
 )
 
 
-def optimizers(args):
+def optimizers(lr, beta_1):
     return {
-        name: keras.optimizers.Adam(args.lr, beta_1=args.beta_1)
+        name: keras.optimizers.Adam(lr, beta_1=beta_1)
         for name in ("generator", "discriminator")
     }
 
 
-def vanilla_builder(args):
-    def build(dim, seed):
-        model = VanillaGAN(
-            mlp(args.latent_dim, dim, (128, 128, 128), name="generator"),
-            mlp(dim, 1, (128, 128), name="discriminator"),
-            latent_dim=args.latent_dim,
-            seed=seed,
-        )
-        model.compile(optimizers=optimizers(args))
-        return model
-
-    return build
+def build_vanilla(dim, seed, lr, beta_1, latent_dim):
+    model = VanillaGAN(
+        mlp(latent_dim, dim, (128, 128, 128), name="generator"),
+        mlp(dim, 1, (128, 128), name="discriminator"),
+        latent_dim=latent_dim,
+        seed=seed,
+    )
+    model.compile(optimizers=optimizers(lr, beta_1))
+    return model
 
 
-def mode_penalty_builder(args, data, info, **options):
-    def build(dim, seed):
-        options.setdefault("penalty_weight", args.penalty_weight)
-        model = ModePenaltyGAN.from_mlp(
-            dim, latent_dim=args.latent_dim, seed=seed, **options
-        )
-        # The same training set train_and_score draws (same name and seed).
-        x, _ = load_mixture(data, seed=seed)
-        start = time.perf_counter()
-        model.pretrain(x, epochs=args.ae_epochs, batch_size=256)
-        info["ae_seconds"] = time.perf_counter() - start
-        model.compile(optimizers=optimizers(args))
-        info["model"] = model
-        return model
-
-    return build
+def build_mode_penalty(dim, seed, data, lr, beta_1, latent_dim, ae_epochs, **options):
+    model = ModePenaltyGAN.from_mlp(dim, latent_dim=latent_dim, seed=seed, **options)
+    # The same training set train_and_score draws (same name and seed); the
+    # pre-training time is the row's `build_seconds`.
+    x, _ = load_mixture(data, seed=seed)
+    model.pretrain(x, epochs=ae_epochs, batch_size=256)
+    model.compile(optimizers=optimizers(lr, beta_1))
+    return model
 
 
-def run(method, build, data, args, info=None):
-    rows = []
-    for seed in range(args.seeds):
-        info = {} if info is None else info
-        result = train_and_score(
-            build,
-            data,
-            steps=args.steps,
-            batch_size=args.batch_size,
-            seed=seed,
-            fit_kwargs={"epochs": 10},
-        )
-        history = result.pop("history")
-        row = dict(result, method=method)
-        if "ae_seconds" in info:
-            row["ae_seconds"] = info.pop("ae_seconds")
-            active = history["penalty_active"]
-            # Epoch (of 10) whose mean flag first drops below 1, or "-".
-            off = [i for i, a in enumerate(active) if a < 1.0]
-            row["penalty_off_epoch"] = off[0] + 1 if off else None
-            row["coverage"] = history["coverage"][-1]
-        rows.append(row)
-        print(
-            f"{method:36s} {data:12s} seed {seed}: modes {row['modes']}, "
-            f"hq {100 * row['hq']:.1f}%, jsd {row['jsd']:.3f}, "
-            f"{row['seconds']:.0f} s"
-            + (
-                f" (+ AE {row['ae_seconds']:.0f} s, penalty off after epoch "
-                f"{row['penalty_off_epoch']} of 10)"
-                if "ae_seconds" in row
-                else ""
-            ),
-            flush=True,
-        )
-    return rows
+def summarize(row):
+    """Drops the history; keeps when the penalty switched off (mode
+    penalty rows)."""
+    history = row.pop("history")
+    if "penalty_active" in history:
+        # Epoch (of 10) whose mean flag first drops below 1, or None.
+        off = [i for i, a in enumerate(history["penalty_active"]) if a < 1.0]
+        row["penalty_off_epoch"] = off[0] + 1 if off else None
+        row["coverage"] = history["coverage"][-1]
+    print(
+        f"{row['method']:36s} {row['data']:12s} seed {row['seed']}: modes "
+        f"{row['modes']}, hq {100 * row['hq']:.1f}%, jsd {row['jsd']:.3f}, "
+        f"{row['seconds']:.0f} s"
+        + (
+            f" (+ AE {row['build_seconds']:.0f} s, penalty off after epoch "
+            f"{row['penalty_off_epoch']} of 10)"
+            if "coverage" in row
+            else ""
+        ),
+        flush=True,
+    )
 
 
 def write_results(rows, args, argv, total):
@@ -130,19 +106,17 @@ def write_results(rows, args, argv, total):
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
-        if "ae_seconds" in row:
+        if "coverage" in row:
             extra.append(
                 f"| {row['data']} | {row['method']} | {row['seed']} | "
-                f"{row['ae_seconds']:.1f} | {row['penalty_off_epoch'] or 'never'} "
+                f"{row['build_seconds']:.1f} | {row['penalty_off_epoch'] or 'never'} "
                 f"| {row['coverage']:.3f} |"
             )
     paper = ["| data | modes | HQS | JSD |", "| --- | --- | --- | --- |"]
     paper += [
         f"| {d} | {m:.1f} | {h:.1f}% | {j:.2f} |" for d, (m, h, j) in PAPER.items()
     ]
-    command = (
-        "KERAS_BACKEND=jax flock /tmp/cpu.lock python benchmarks/mode_penalty_gan.py"
-    )
+    command = "KERAS_BACKEND=jax python benchmarks/mode_penalty_gan.py"
     if argv is None and len(sys.argv) > 1:
         command += " " + " ".join(sys.argv[1:])
     text = "\n".join(
@@ -155,8 +129,9 @@ def write_results(rows, args, argv, total):
             f"{args.batch_size} per run, seeds 0..{args.seeds - 1}, Adam "
             f"lr {args.lr}, beta_1 {args.beta_1} (both players, both "
             f"methods), lambda_p {args.penalty_weight}, latent dim "
-            f"{args.latent_dim}, autoencoder {args.ae_epochs} epochs. "
-            f"Wall time so far {total:.0f} s. `hq` = HQS, `seconds` = fit "
+            f"{args.latent_dim}, autoencoder {args.ae_epochs} epochs, "
+            f"{args.workers} run(s) at once (one core each). "
+            f"Total wall time {total:.0f} s. `hq` = HQS, `seconds` = fit "
             "wall time (the autoencoder's is listed below).",
             "",
             table,
@@ -194,6 +169,9 @@ def main(argv=None):
     parser.add_argument("--ae-epochs", type=int, default=3)
     parser.add_argument("--no-ablation", action="store_true")
     parser.add_argument(
+        "--workers", type=int, default=1, help="runs at once, one CPU core each"
+    )
+    parser.add_argument(
         "--out",
         default=os.path.join(
             os.path.dirname(__file__), "results", "mode_penalty_gan.md"
@@ -201,31 +179,42 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    start = time.perf_counter()
-    rows = []
-    # The table is rewritten after every group of runs, so an interrupted
-    # run leaves the groups it finished.
+    common = dict(lr=args.lr, beta_1=args.beta_1, latent_dim=args.latent_dim)
+    runs = []
     for data in args.data:
-        rows += run("vanilla_gan", vanilla_builder(args), data, args)
-        info = {}
-        rows += run(
-            "mode_penalty_gan",
-            mode_penalty_builder(args, data, info),
-            data,
-            args,
-            info,
-        )
-        write_results(rows, args, argv, time.perf_counter() - start)
+        runs.append(("vanilla_gan", data, functools.partial(build_vanilla, **common)))
+        variants = [("mode_penalty_gan", {})]
         if data == "grid25_mp" and not args.no_ablation:
-            for label, options in ABLATIONS:
-                info = {}
-                rows += run(
-                    label, mode_penalty_builder(args, data, info, **options), data,
-                    args, info,
-                )
-                write_results(rows, args, argv, time.perf_counter() - start)
+            variants += list(ABLATIONS)
+        for method, options in variants:
+            options = dict({"penalty_weight": args.penalty_weight}, **options)
+            build = functools.partial(
+                build_mode_penalty,
+                data=data,
+                ae_epochs=args.ae_epochs,
+                **common,
+                **options,
+            )
+            runs.append((method, data, build))
+    jobs = [
+        (
+            {"method": method},
+            dict(
+                build_fn=build,
+                data=data,
+                steps=args.steps,
+                batch_size=args.batch_size,
+                seed=seed,
+                fit_kwargs={"epochs": 10},
+            ),
+        )
+        for method, data, build in runs
+        for seed in range(args.seeds)
+    ]
+    start = time.perf_counter()
+    rows = run_experiments(jobs, workers=args.workers, on_result=summarize)
+    write_results(rows, args, argv, time.perf_counter() - start)
     return rows
-
 
 if __name__ == "__main__":
     main()

@@ -129,6 +129,8 @@ def build_parser():
     p.add_argument("--batch-size", type=_positive(int), default=DEFAULT_BATCH_SIZE)
     p.add_argument("--pretrain-epochs", type=_positive(int), default=None,
                    help="epochs of a method's pretraining step, if any")
+    p.add_argument("--workers", type=_positive(int), default=1,
+                   help="runs at once, each on its own CPU core (default 1)")
     p.add_argument("--out", default=None, help="also write the table to FILE")
     common(p)
     return parser
@@ -374,44 +376,56 @@ def _evaluate(args):
     return 0
 
 
-def _benchmark(args):
-    classes = {m: _check_method(m) for m in args.methods}
-    specs = [_check_data(d) for d in args.data]
-    from keras_modegan.benchmark import format_table, train_and_score
+def _benchmark_build(data_dim, seed, method, spec, pretrain_epochs, batch_size):
+    # Module level, so that benchmark worker processes can unpickle it.
     from keras_modegan.datasets import load_mixture
 
-    rows = []
-    for spec in specs:
-        for method, cls in classes.items():
-            for seed in range(args.seeds):
+    x, _ = load_mixture(spec, seed=seed)  # the set train_and_score draws
+    return _build(_check_method(method), method, data_dim, seed, x=x,
+                  pretrain_epochs=pretrain_epochs, batch_size=batch_size)
 
-                def build(data_dim, seed, cls=cls, method=method, spec=spec):
-                    # The training set train_and_score draws (same seed).
-                    x, _ = load_mixture(spec, seed=seed)
-                    return _build(cls, method, data_dim, seed, x=x,
-                                  pretrain_epochs=args.pretrain_epochs,
-                                  batch_size=args.batch_size)
 
-                result = train_and_score(
-                    build, data=spec, steps=args.steps,
-                    batch_size=args.batch_size, seed=seed,
-                )
-                result.pop("history")
-                result["method"] = method
-                rows.append(result)
-                print(
-                    f"{method} {spec.name} seed {seed}: {result['modes']}/"
-                    f"{spec.num_modes} modes, hq {100 * result['hq']:.1f}%, "
-                    f"jsd {result['jsd']:.3f}, {result['seconds']:.1f} s",
-                    file=sys.stderr, flush=True,
-                )
+def _benchmark(args):
+    for method in args.methods:
+        _check_method(method)
+    specs = [_check_data(d) for d in args.data]
+    import functools
+
+    from keras_modegan.benchmark import format_table, run_experiments
+
+    jobs = [
+        (
+            {"method": method},
+            dict(
+                build_fn=functools.partial(
+                    _benchmark_build, method=method, spec=spec,
+                    pretrain_epochs=args.pretrain_epochs,
+                    batch_size=args.batch_size,
+                ),
+                data=spec, steps=args.steps, batch_size=args.batch_size,
+                seed=seed,
+            ),
+        )
+        for spec in specs
+        for method in args.methods
+        for seed in range(args.seeds)
+    ]
+
+    def progress(row):
+        print(
+            f"{row['method']} {row['data']} seed {row['seed']}: {row['modes']} "
+            f"modes, hq {100 * row['hq']:.1f}%, jsd {row['jsd']:.3f}, "
+            f"{row['seconds']:.1f} s",
+            file=sys.stderr, flush=True,
+        )
+
+    rows = run_experiments(jobs, workers=args.workers, on_result=progress)
     table = format_table(rows)
     print(table)
     if args.out:
         with open(args.out, "w") as f:
             f.write(table + "\n")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

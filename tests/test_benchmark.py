@@ -2,7 +2,12 @@ import keras
 import numpy as np
 import pytest
 
-from keras_modegan.benchmark import format_table, train_and_score
+from keras_modegan.benchmark import (
+    format_table,
+    run_experiments,
+    train_and_score,
+    training_stream,
+)
 from keras_modegan.models import VanillaGAN
 
 
@@ -42,6 +47,44 @@ def test_train_and_score_is_reproducible():
     b = train_and_score(build, data="ring8", steps=4, batch_size=16, seed=1)
     for key in ("modes", "registered", "jsd", "tv"):
         assert a[key] == pytest.approx(b[key], abs=1e-6), key
+
+
+def test_training_stream_is_reshuffled_passes():
+    x = np.arange(10, dtype="float32")[:, None] * np.ones((1, 2), "float32")
+    stream = training_stream(x, 25, seed=4)
+    assert stream.shape == (25, 2) and stream.dtype == np.float32
+    # Each full pass holds every sample once; the passes differ in order.
+    first, second = stream[:10, 0], stream[10:20, 0]
+    np.testing.assert_array_equal(np.sort(first), np.arange(10))
+    np.testing.assert_array_equal(np.sort(second), np.arange(10))
+    assert not np.array_equal(first, second)
+    assert len(set(stream[20:, 0])) == 5
+    np.testing.assert_array_equal(stream, training_stream(x, 25, seed=4))
+    assert not np.array_equal(stream, training_stream(x, 25, seed=5))
+    with pytest.raises(ValueError, match="num_samples"):
+        training_stream(x, 0)
+
+
+def test_run_experiments_in_workers_equals_in_process():
+    jobs = [
+        ({"method": "v", "tag": i}, dict(build_fn=build, data="ring8", steps=3,
+                                         batch_size=16, seed=i))
+        for i in range(2)
+    ]
+    seen = []
+    here = run_experiments(jobs, workers=1, on_result=seen.append)
+    there = run_experiments(jobs, workers=2)
+    assert [r["tag"] for r in here] == [0, 1] == [r["tag"] for r in there]
+    assert len(seen) == 2
+    for a, b in zip(here, there):
+        assert a["method"] == b["method"] == "v" and a["seed"] == b["seed"]
+        for key in ("modes", "registered", "jsd", "tv"):
+            assert a[key] == pytest.approx(b[key], abs=1e-6), key
+        np.testing.assert_allclose(
+            a["history"]["d_loss"], b["history"]["d_loss"], rtol=1e-5
+        )
+    with pytest.raises(ValueError, match="workers"):
+        run_experiments(jobs, workers=0)
 
 
 def test_train_and_score_bad_arguments():

@@ -79,6 +79,7 @@ def test_benchmark(tmp_path, capsys):
         (["train", "wgan_gp", "--batch-size", "0"], "--batch-size"),
         (["train", "wgan_gp", "--backend", "numpy"], "--backend"),
         (["benchmark", "wgan_gp", "nope"], "unknown method 'nope'"),
+        (["benchmark", "wgan_gp", "--workers", "0"], "--workers"),
         (["evaluate", "missing.keras", "--data", "ring8"], "no such model file"),
         (["evaluate", "missing.keras"], "--data"),
         (["frobnicate"], "invalid choice"),
