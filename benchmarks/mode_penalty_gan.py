@@ -128,7 +128,8 @@ def write_results(rows, args, argv, total):
             f"Backend {keras.backend.backend()}, {args.steps} steps of batch "
             f"{args.batch_size} per run, seeds 0..{args.seeds - 1}, Adam "
             f"lr {args.lr}, beta_1 {args.beta_1} (both players, both "
-            f"methods), lambda_p {args.penalty_weight}, latent dim "
+            f"methods), lambda_p {args.penalty_weight}, penalty off at "
+            f"coverage {args.coverage_threshold}, latent dim "
             f"{args.latent_dim}, autoencoder {args.ae_epochs} epochs, "
             f"{args.workers} run(s) at once (one core each). "
             f"Total wall time {total:.0f} s. `hq` = HQS, `seconds` = fit "
@@ -165,6 +166,12 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--beta-1", type=float, default=0.9)
     parser.add_argument("--penalty-weight", type=float, default=3.0)
+    parser.add_argument(
+        "--coverage-threshold",
+        type=float,
+        default=0.97,
+        help="share of target modes covered at which the penalty switches off",
+    )
     parser.add_argument("--latent-dim", type=int, default=2)
     parser.add_argument("--ae-epochs", type=int, default=3)
     parser.add_argument("--no-ablation", action="store_true")
@@ -187,7 +194,13 @@ def main(argv=None):
         if data == "grid25_mp" and not args.no_ablation:
             variants += list(ABLATIONS)
         for method, options in variants:
-            options = dict({"penalty_weight": args.penalty_weight}, **options)
+            options = dict(
+                {
+                    "penalty_weight": args.penalty_weight,
+                    "coverage_threshold": args.coverage_threshold,
+                },
+                **options,
+            )
             build = functools.partial(
                 build_mode_penalty,
                 data=data,
