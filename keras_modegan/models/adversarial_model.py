@@ -9,6 +9,7 @@ from keras_modegan.networks.mlp import mlp
 from keras_modegan.player_optimizers import PlayerOptimizers
 
 LATENT_PRIORS = ("normal", "uniform")
+_SEED_STATE_KEY = "seed_generator_state"
 
 
 def _positive_int(value, name):
@@ -350,6 +351,18 @@ class AdversarialModel(keras.Model):
         if not self.compiled:
             self.compile()  # the paper's optimizers
         return super().fit(x, y, batch_size=batch_size, epochs=epochs, **kwargs)
+
+    def save_own_variables(self, store):
+        # The latent sampler's state too, so that a reloaded model goes on
+        # drawing the same latent codes (Keras saves only layer weights).
+        super().save_own_variables(store)
+        store[_SEED_STATE_KEY] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        own = {k: store[k] for k in store.keys() if k != _SEED_STATE_KEY}
+        super().load_own_variables(own)
+        if _SEED_STATE_KEY in store.keys():  # absent in older files
+            self.seed_generator.state.assign(store[_SEED_STATE_KEY])
 
     def get_config(self):
         config = super().get_config()
