@@ -28,7 +28,7 @@ Ablations (the settings of GAAN Table 2 / Dist-GAN Fig. 5):
 Usage (JAX is the fastest backend on CPU):
 
     KERAS_BACKEND=jax python benchmarks/autoencoder_gans.py \
-        --steps 10000 --seeds 3 --d-steps 1
+        --steps 30000 --seeds 5 --d-steps 1 --workers 2
 """
 
 import argparse
@@ -117,20 +117,14 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown methods {unknown}; choose from {sorted(RUNS)}")
 
-    jobs = [
+    runs = [
         (
-            {"method": method},
-            dict(
-                build_fn=functools.partial(
-                    build, method=method, d_steps=args.d_steps, rescale=args.rescale
-                ),
-                data=DATA,
-                steps=args.steps,
-                batch_size=BATCH_SIZE,
-                seed=seed,
+            method,
+            functools.partial(
+                build, method=method, d_steps=args.d_steps, rescale=args.rescale
             ),
+            DATA,
         )
-        for seed in range(args.seeds)
         for method in methods
     ]
 
@@ -143,7 +137,14 @@ def main(argv=None):
         )
 
     start = time.perf_counter()
-    rows = run_experiments(jobs, workers=args.workers, on_result=progress)
+    rows = run_experiments(
+        runs,
+        range(args.seeds),
+        workers=args.workers,
+        on_result=progress,
+        steps=args.steps,
+        batch_size=BATCH_SIZE,
+    )
     total = time.perf_counter() - start
     table = format_table(rows, columns=("modes", "registered", "tv", "hq", "seconds"))
     every_seed = {

@@ -119,20 +119,10 @@ def main(argv=None):
         else:
             parser.error(f"unknown method {method!r}")
 
-    jobs = [
-        (
-            {"method": method},
-            dict(
-                build_fn=build,
-                data=data,
-                steps=args.steps,
-                batch_size=args.batch_size,
-                seed=seed,
-            ),
-        )
+    runs = [
+        (method, build, data)
         for data in args.data
         for method, build in builders.items()
-        for seed in range(args.seeds)
     ]
 
     def progress(row):
@@ -143,7 +133,14 @@ def main(argv=None):
         )
 
     start = time.perf_counter()
-    rows = run_experiments(jobs, workers=args.workers, on_result=progress)
+    rows = run_experiments(
+        runs,
+        range(args.seeds),
+        workers=args.workers,
+        on_result=progress,
+        steps=args.steps,
+        batch_size=args.batch_size,
+    )
     total = time.perf_counter() - start
 
     table = format_table(rows, columns=("modes", "hq", "jsd", "seconds"))

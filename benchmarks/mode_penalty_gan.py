@@ -13,7 +13,8 @@ ablation) and with lambda_p = 0 (no penalty at all).
 
 Usage (the command that wrote benchmarks/results/mode_penalty_gan.md):
 
-    KERAS_BACKEND=jax python benchmarks/mode_penalty_gan.py --workers 2
+    KERAS_BACKEND=jax python benchmarks/mode_penalty_gan.py --steps 6000 \
+        --seeds 5 --lr 1e-3 --beta-1 0.5 --workers 2
 """
 
 import argparse
@@ -189,7 +190,7 @@ def main(argv=None):
     common = dict(lr=args.lr, beta_1=args.beta_1, latent_dim=args.latent_dim)
     runs = []
     for data in args.data:
-        runs.append(("vanilla_gan", data, functools.partial(build_vanilla, **common)))
+        runs.append(("vanilla_gan", functools.partial(build_vanilla, **common), data))
         variants = [("mode_penalty_gan", {})]
         if data == "grid25_mp" and not args.no_ablation:
             variants += list(ABLATIONS)
@@ -208,24 +209,17 @@ def main(argv=None):
                 **common,
                 **options,
             )
-            runs.append((method, data, build))
-    jobs = [
-        (
-            {"method": method},
-            dict(
-                build_fn=build,
-                data=data,
-                steps=args.steps,
-                batch_size=args.batch_size,
-                seed=seed,
-                fit_kwargs={"epochs": 10},
-            ),
-        )
-        for method, data, build in runs
-        for seed in range(args.seeds)
-    ]
+            runs.append((method, build, data))
     start = time.perf_counter()
-    rows = run_experiments(jobs, workers=args.workers, on_result=summarize)
+    rows = run_experiments(
+        runs,
+        range(args.seeds),
+        workers=args.workers,
+        on_result=summarize,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        fit_kwargs={"epochs": 10},
+    )
     write_results(rows, args, argv, time.perf_counter() - start)
     return rows
 

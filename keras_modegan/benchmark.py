@@ -157,31 +157,47 @@ def _pin_to_free_core(cores):
 
 
 def _run_job(job):
-    labels, kwargs = job
-    return dict(train_and_score(**kwargs), **labels)
+    method, kwargs = job
+    return dict(train_and_score(**kwargs), method=method)
 
 
-def run_experiments(jobs, workers=1, on_result=None):
-    """Runs `train_and_score` for every job, in worker processes if asked.
+def run_experiments(runs, seeds, workers=1, on_result=None, **kwargs):
+    """Runs `train_and_score` for every run and seed, on several cores if
+    asked.
 
     Args:
-        jobs: list of `(labels, kwargs)` pairs: `kwargs` are the
-            `train_and_score` arguments; `labels` (e.g. `{"method": ...}`)
-            are copied into the result row. With `workers > 1`, `build_fn`
-            must be picklable: a module-level function or a
-            `functools.partial` of one, not a closure.
+        runs: list of `(method, build_fn, data)` triples: a label for the
+            table's `method` column, the `train_and_score` builder and the
+            mixture. With `workers > 1`, `build_fn` must be picklable: a
+            module-level function or a `functools.partial` of one, not a
+            closure.
+        seeds: iterable of int seeds; every run is repeated for each.
         workers: positive int, processes run at once, each pinned to its
-            own CPU core (at most the number of cores). 1 runs the jobs in
-            this process.
+            own CPU core (at most the number of cores). 1 runs everything
+            in this process.
         on_result: optional callable called with each row as it completes
             (e.g. to print progress).
+        **kwargs: the other `train_and_score` arguments, common to all
+            runs (`steps`, `batch_size`, `fit_kwargs`).
 
     Returns:
-        The rows (`train_and_score` results plus the labels), in the order
-        of `jobs`.
+        The rows (`train_and_score` results plus `method`), run by run and
+        seed by seed.
+
+    Example:
+
+    ```python
+    runs = [("wgan_gp", functools.partial(build, method="wgan_gp"), "ring8")]
+    rows = run_experiments(runs, range(5), workers=2, steps=2000)
+    print(format_table(rows))
+    ```
     """
     workers = _positive_int(workers, "workers")
-    jobs = list(jobs)
+    jobs = [
+        (method, dict(kwargs, build_fn=build_fn, data=data, seed=seed))
+        for method, build_fn, data in runs
+        for seed in seeds
+    ]
     if workers == 1:
         rows = []
         for job in jobs:

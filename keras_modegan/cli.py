@@ -393,22 +393,17 @@ def _benchmark(args):
 
     from keras_modegan.benchmark import format_table, run_experiments
 
-    jobs = [
+    runs = [
         (
-            {"method": method},
-            dict(
-                build_fn=functools.partial(
-                    _benchmark_build, method=method, spec=spec,
-                    pretrain_epochs=args.pretrain_epochs,
-                    batch_size=args.batch_size,
-                ),
-                data=spec, steps=args.steps, batch_size=args.batch_size,
-                seed=seed,
+            method,
+            functools.partial(
+                _benchmark_build, method=method, spec=spec,
+                pretrain_epochs=args.pretrain_epochs, batch_size=args.batch_size,
             ),
+            spec,
         )
         for spec in specs
         for method in args.methods
-        for seed in range(args.seeds)
     ]
 
     def progress(row):
@@ -419,7 +414,10 @@ def _benchmark(args):
             file=sys.stderr, flush=True,
         )
 
-    rows = run_experiments(jobs, workers=args.workers, on_result=progress)
+    rows = run_experiments(
+        runs, range(args.seeds), workers=args.workers, on_result=progress,
+        steps=args.steps, batch_size=args.batch_size,
+    )
     table = format_table(rows)
     print(table)
     if args.out:

@@ -66,25 +66,24 @@ def test_training_stream_is_reshuffled_passes():
 
 
 def test_run_experiments_in_workers_equals_in_process():
-    jobs = [
-        ({"method": "v", "tag": i}, dict(build_fn=build, data="ring8", steps=3,
-                                         batch_size=16, seed=i))
-        for i in range(2)
-    ]
+    runs = [("v", build, "ring8"), ("w", build, "cube27")]
     seen = []
-    here = run_experiments(jobs, workers=1, on_result=seen.append)
-    there = run_experiments(jobs, workers=2)
-    assert [r["tag"] for r in here] == [0, 1] == [r["tag"] for r in there]
-    assert len(seen) == 2
+    kwargs = dict(steps=3, batch_size=16)
+    here = run_experiments(runs, [0, 1], workers=1, on_result=seen.append, **kwargs)
+    there = run_experiments(runs, [0, 1], workers=2, **kwargs)
+    order = [("v", "ring8", 0), ("v", "ring8", 1), ("w", "cube27", 0),
+             ("w", "cube27", 1)]
+    for rows in (here, there):
+        assert [(r["method"], r["data"], r["seed"]) for r in rows] == order
+    assert len(seen) == 4
     for a, b in zip(here, there):
-        assert a["method"] == b["method"] == "v" and a["seed"] == b["seed"]
         for key in ("modes", "registered", "jsd", "tv"):
             assert a[key] == pytest.approx(b[key], abs=1e-6), key
         np.testing.assert_allclose(
             a["history"]["d_loss"], b["history"]["d_loss"], rtol=1e-5
         )
     with pytest.raises(ValueError, match="workers"):
-        run_experiments(jobs, workers=0)
+        run_experiments(runs, [0], workers=0)
 
 
 def test_train_and_score_bad_arguments():
