@@ -39,6 +39,7 @@ import time
 
 import keras
 
+from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.datasets import get_spec
 from keras_modegan.models import GAAN, DistGAN, VanillaGAN
@@ -183,9 +184,7 @@ def main(argv=None):
     ]
     text = "\n".join(lines)
     print(text)
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
-    with open(args.output, "w") as f:
-        f.write(text)
+    write_text(args.output, text)
     return rows
 
 

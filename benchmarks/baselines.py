@@ -25,6 +25,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras  # noqa: E402
 
+from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, train_and_score  # noqa: E402
 from keras_modegan.callbacks import plot_samples  # noqa: E402
 from keras_modegan.datasets import get_spec  # noqa: E402
@@ -104,8 +105,7 @@ def main(argv=None):
             "",
         ]
     )
-    with open(args.out, "w") as f:
-        f.write(text)
+    write_text(args.out, text)
     print()
     print(text)
 

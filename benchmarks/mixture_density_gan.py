@@ -29,6 +29,7 @@ import warnings
 
 import keras
 
+from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.models import MixtureDensityGAN, VanillaGAN
 from keras_modegan.networks import mlp
@@ -182,9 +183,7 @@ def main(argv=None):
         ]
     )
     print(report)
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
-    with open(args.output, "w") as f:
-        f.write(report)
+    write_text(args.output, report)
 
 
 if __name__ == "__main__":

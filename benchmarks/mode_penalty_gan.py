@@ -25,6 +25,7 @@ import time
 
 import keras
 
+from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.datasets import load_mixture
 from keras_modegan.models import ModePenaltyGAN, VanillaGAN
@@ -149,9 +150,7 @@ def write_results(rows, args, argv, total):
         ]
     )
     print(text, flush=True)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text)
+    write_text(args.out, text)
 
 
 def main(argv=None):

@@ -32,6 +32,7 @@ import time
 
 import keras
 
+from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import TABLE_COLUMNS, format_table, train_and_score
 from keras_modegan.datasets import get_spec
 from keras_modegan.metrics import mode_coverage
@@ -160,9 +161,11 @@ def main(argv=None):
     )
     print(table)
     print(settings)
-    with open(args.output, "w") as f:
-        f.write("# Mode-regularized GANs (Che et al. 2017) on 2-D mixtures\n\n")
-        f.write(f"Command:\n\n```\n{command}\n```\n\n{settings}.\n\n{table}\n")
+    write_text(
+        args.output,
+        "# Mode-regularized GANs (Che et al. 2017) on 2-D mixtures\n\n"
+        f"Command:\n\n```\n{command}\n```\n\n{settings}.\n\n{table}\n",
+    )
     return rows
 
 

@@ -1,6 +1,7 @@
 """keras-modegan: a Keras 3 model zoo of GANs that resist mode collapse."""
 
 from keras_modegan import (
+    atomic_write,
     autodiff,
     benchmark,
     callbacks,
@@ -22,6 +23,7 @@ __all__ = [
     "VanillaGAN",
     "WGANGP",
     "__version__",
+    "atomic_write",
     "autodiff",
     "benchmark",
     "callbacks",

@@ -269,6 +269,7 @@ def _train(args):
     )
     import keras
 
+    from keras_modegan.atomic_write import write_text
     from keras_modegan.callbacks import (
         ModeCoverage,
         SamplePlot,
@@ -328,8 +329,7 @@ def _train(args):
     row = dict(result, method=args.method, data=spec.name, seconds=seconds,
                steps=args.epochs * args.steps_per_epoch, seed=args.seed,
                backend=keras.backend.backend())
-    with open(paths["metrics"], "w") as f:
-        json.dump(row, f, indent=2)
+    write_text(paths["metrics"], json.dumps(row, indent=2))
     print()
     print(_metrics_table([row], spec))
     print()
@@ -391,6 +391,7 @@ def _benchmark(args):
     specs = [_check_data(d) for d in args.data]
     import functools
 
+    from keras_modegan.atomic_write import write_text
     from keras_modegan.benchmark import format_table, run_experiments
 
     runs = [
@@ -421,8 +422,7 @@ def _benchmark(args):
     table = format_table(rows)
     print(table)
     if args.out:
-        with open(args.out, "w") as f:
-            f.write(table + "\n")
+        write_text(args.out, table + "\n")
     return 0
 
 if __name__ == "__main__":

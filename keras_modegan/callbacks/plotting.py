@@ -5,10 +5,9 @@ through `pyplot`, so nothing here changes the user's matplotlib backend or
 opens a window.
 """
 
-import os
-import tempfile
-
 import numpy as np
+
+from keras_modegan.atomic_write import atomic_write
 
 
 def save_figure(figure, path, dpi=100):
@@ -16,25 +15,9 @@ def save_figure(figure, path, dpi=100):
     directory, then `os.replace`, so `path` is never half-written."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
     FigureCanvasAgg(figure)
-    fd, tmp = tempfile.mkstemp(
-        dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "wb") as f:
-            figure.savefig(f, format="png", dpi=dpi)
-        # mkstemp makes the file private (0600); give it the usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path, "wb") as f:
+        figure.savefig(f, format="png", dpi=dpi)
     return path
 
 
