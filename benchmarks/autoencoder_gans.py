@@ -74,7 +74,25 @@ def data_range(spec):
     return (-bound, bound)
 
 
-def build(data_dim, seed, method, d_steps, rescale):
+def vanilla_optimizers(d_steps, decay_counter):
+    """Dist-GAN's optimizers (`DistGAN.default_optimizers`) for VanillaGAN's
+    players, decaying at the same training steps: G updates once per step,
+    D `d_steps` times."""
+    interval = 10000 if decay_counter == "step" else 10000 / (2 + d_steps)
+    updates = {"generator": 1, "discriminator": d_steps}
+    return {
+        name: keras.optimizers.Adam(
+            keras.optimizers.schedules.ExponentialDecay(
+                1e-3, interval * per_step, decay_rate=0.9, staircase=True
+            ),
+            beta_1=0.8,
+            beta_2=0.999,
+        )
+        for name, per_step in updates.items()
+    }
+
+
+def build(data_dim, seed, method, d_steps, rescale, decay_counter="step"):
     cls, options = RUNS[method]
     if cls is VanillaGAN:
         model = VanillaGAN(
@@ -85,8 +103,7 @@ def build(data_dim, seed, method, d_steps, rescale):
             latent_prior="uniform",
             seed=seed,
         )
-        paper = DistGAN.from_mlp(data_dim, d_steps=d_steps).default_optimizers()
-        model.compile(optimizers={p: paper[p] for p in model.players})
+        model.compile(optimizers=vanilla_optimizers(d_steps, decay_counter))
         return model
     model = cls.from_mlp(
         data_dim,
@@ -96,7 +113,7 @@ def build(data_dim, seed, method, d_steps, rescale):
         seed=seed,
         **options,
     )
-    model.compile()
+    model.compile(optimizers=model.default_optimizers(decay_counter=decay_counter))
     return model
 
 def main(argv=None):
@@ -105,6 +122,13 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--d-steps", type=int, default=1)
     parser.add_argument("--rescale", action="store_true")
+    parser.add_argument(
+        "--decay-counter",
+        choices=("step", "update"),
+        default="step",
+        help="lr x0.9 every 10K training steps (papers) or 10K optimizer "
+        "updates of all players together (authors' 2-D code)",
+    )
     parser.add_argument(
         "--methods", default="vanilla_gan,dist_gan,gaan,gaan_1"
     )
@@ -122,7 +146,11 @@ def main(argv=None):
         (
             method,
             functools.partial(
-                build, method=method, d_steps=args.d_steps, rescale=args.rescale
+                build,
+                method=method,
+                d_steps=args.d_steps,
+                rescale=args.rescale,
+                decay_counter=args.decay_counter,
             ),
             DATA,
         )
@@ -155,7 +183,7 @@ def main(argv=None):
         f"KERAS_BACKEND={keras.backend.backend()} python benchmarks/"
         f"autoencoder_gans.py --steps {args.steps} --seeds {args.seeds} "
         f"--d-steps {args.d_steps} --methods {args.methods} "
-        f"--workers {args.workers}"
+        f"--decay-counter {args.decay_counter} --workers {args.workers}"
         + (" --rescale" if args.rescale else "")
     )
     lines = [
@@ -168,6 +196,10 @@ def main(argv=None):
         f"{args.steps} steps of batch {BATCH_SIZE}, {args.d_steps} "
         f"discriminator update(s) per step, seeds 0..{args.seeds - 1}, "
         f"{'data rescaled to [0, 1]' if args.rescale else 'data units'}, "
+        "lr x0.9 every 10K "
+        + ("training steps" if args.decay_counter == "step" else
+           "optimizer updates of all players (authors' code)")
+        + ", "
         f"backend {keras.backend.backend()}, {args.workers} run(s) at once "
         f"(one core each), total {total:.0f} s.",
         f"Target: {TARGET}.",

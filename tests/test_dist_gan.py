@@ -260,6 +260,29 @@ def test_paper_defaults():
         assert schedule["decay_steps"] == 10000 * per_step
 
 
+def test_default_optimizers_can_count_updates_like_the_authors_code():
+    # distgan_toy2d.py: one global step, incremented by each of its three
+    # solvers (E+G, 5 x D, G): the rate falls x0.9 every 10K/7 steps.
+    model = DistGAN.from_mlp(2)
+    optimizers = model.default_optimizers(decay_counter="update")
+    per_step = {"encoder": 1, "generator": 2, "discriminator": 5}
+    def schedule(optimizer):
+        return keras.optimizers.schedules.deserialize(
+            optimizer.get_config()["learning_rate"]
+        )
+
+    for step in (1, 1000, 1500, 3000, 30001):
+        expected = 1e-3 * 0.9 ** np.floor(step * 7 / 10000)
+        for name, optimizer in optimizers.items():
+            # The rate of the player's last update in training step `step`.
+            lr = schedule(optimizer)(step * per_step[name] - 1)
+            np.testing.assert_allclose(float(lr), expected, rtol=1e-5)
+    paper = schedule(model.default_optimizers()["discriminator"])
+    np.testing.assert_allclose(float(paper(5 * 30001 - 1)), 1e-3 * 0.9**3, rtol=1e-5)
+    with pytest.raises(ValueError, match="`decay_counter` must be one of"):
+        model.default_optimizers(decay_counter="epoch")
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="`reconstructions` must be one of"):
         _model(reconstructions="both")

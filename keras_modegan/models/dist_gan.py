@@ -21,6 +21,7 @@ from keras_modegan.networks.mlp import mlp
 
 FEATURE_SPACES = ("data", "discriminator")
 PENALTY_NORMS = ("l2", "rms")
+LR_DECAY_COUNTERS = ("step", "update")
 
 
 def _non_negative(value, name):
@@ -359,16 +360,39 @@ class DistGAN(AdversarialModel):
         samples = super().generate(num_samples, seed=seed, batch_size=batch_size)
         return np.asarray(self._from_unit(samples), dtype=samples.dtype)
 
-    def default_optimizers(self):
-        """Adam, lr 1e-3, betas (0.8, 0.999), lr x0.9 every 10K training
-        steps (the paper's 2-D settings), one per player. Each player's
-        schedule counts its own updates, so its decay interval is 10K times
-        its updates per step (E: 1, G: 2, D: `d_steps`)."""
+    def default_optimizers(self, decay_counter="step"):
+        """Adam, lr 1e-3, betas (0.8, 0.999), lr x0.9 every 10K steps (the
+        papers' 2-D settings), one optimizer per player.
+
+        Each player's schedule counts its own updates (E: 1, G: 2, D:
+        `d_steps` per training step), so its decay interval in updates is
+        scaled to decay at the same training step for all players.
+
+        Args:
+            decay_counter: what the "10K steps" count. `"step"` (default):
+                training steps, as both papers write. `"update"`: optimizer
+                updates of all players together, as the authors' 2-D code
+                does (github.com/tntrung/gan, `distgan_toy2d.py`: one
+                `global_step` that each of its three solvers increments,
+                `2 + d_steps` times per training step). With 5 critic
+                updates the learning rate then falls x0.9 every ~1,429
+                steps: to ~0.11x after 30K steps, ~0.0001x after 100K.
+
+        Returns:
+            Dict of player name to `keras.optimizers.Adam`.
+        """
+        if decay_counter not in LR_DECAY_COUNTERS:
+            raise ValueError(
+                f"`decay_counter` must be one of {LR_DECAY_COUNTERS}. "
+                f"Received: decay_counter={decay_counter!r}"
+            )
         updates = {"encoder": 1, "generator": 2, "discriminator": self.d_steps}
+        # Training steps between two decays.
+        interval = 10000 if decay_counter == "step" else 10000 / (2 + self.d_steps)
         return {
             name: keras.optimizers.Adam(
                 keras.optimizers.schedules.ExponentialDecay(
-                    1e-3, decay_steps=10000 * updates[name], decay_rate=0.9,
+                    1e-3, decay_steps=interval * updates[name], decay_rate=0.9,
                     staircase=True,
                 ),
                 beta_1=0.8,
