@@ -77,6 +77,8 @@ def summarize(row):
     """Drops the history; keeps when the penalty switched off (mode
     penalty rows)."""
     history = row.pop("history")
+    if "hq" in history:  # --curves: ModeCoverage after every tenth.
+        row["curve"] = list(zip(history["modes"], history["hq"]))
     if "penalty_active" in history:
         # Epoch (of 10) whose mean flag first drops below 1, or None.
         off = [i for i, a in enumerate(history["penalty_active"]) if a < 1.0]
@@ -114,6 +116,29 @@ def write_results(rows, args, argv, total):
                 f"{row['build_seconds']:.1f} | {row['penalty_off_epoch'] or 'never'} "
                 f"| {row['coverage']:.3f} |"
             )
+    curves = []
+    if any("curve" in row for row in rows):
+        tenths = args.steps // 10
+        curves = [
+            "Learning curves (`--curves`): modes / HQS % after each tenth of "
+            f"training ({tenths} steps), mean over seeds:",
+            "",
+            "| data | method | "
+            + " | ".join(str(tenths * (i + 1)) for i in range(10))
+            + " |",
+            "| --- | --- | " + " | ".join("---" for _ in range(10)) + " |",
+        ]
+        groups = {}
+        for row in rows:
+            groups.setdefault((row["data"], row["method"]), []).append(row["curve"])
+        for (data, method), runs in groups.items():
+            cells = []
+            for i in range(10):
+                modes = sum(run[i][0] for run in runs) / len(runs)
+                hq = 100 * sum(run[i][1] for run in runs) / len(runs)
+                cells.append(f"{modes:.1f} / {hq:.0f}")
+            curves.append(f"| {data} | {method} | " + " | ".join(cells) + " |")
+        curves += [""]
     paper = ["| data | modes | HQS | JSD |", "| --- | --- | --- | --- |"]
     paper += [
         f"| {d} | {m:.1f} | {h:.1f}% | {j:.2f} |" for d, (m, h, j) in PAPER.items()
@@ -143,6 +168,7 @@ def write_results(rows, args, argv, total):
             "",
             "\n".join(extra),
             "",
+            *curves,
             "Seed 000 Table 1 (\"Proposed\") for comparison:",
             "",
             "\n".join(paper),
@@ -175,6 +201,11 @@ def main(argv=None):
     parser.add_argument("--latent-dim", type=int, default=2)
     parser.add_argument("--ae-epochs", type=int, default=3)
     parser.add_argument("--no-ablation", action="store_true")
+    parser.add_argument(
+        "--curves",
+        action="store_true",
+        help="score every run after each tenth of training (learning curves)",
+    )
     parser.add_argument(
         "--workers", type=int, default=1, help="runs at once, one CPU core each"
     )
@@ -218,6 +249,7 @@ def main(argv=None):
         steps=args.steps,
         batch_size=args.batch_size,
         fit_kwargs={"epochs": 10},
+        coverage_every=1 if args.curves else None,
     )
     write_results(rows, args, argv, time.perf_counter() - start)
     return rows

@@ -46,7 +46,13 @@ def _positive_int(value, name):
 
 
 def train_and_score(
-    build_fn, data="grid25", steps=2000, batch_size=256, seed=0, fit_kwargs=None
+    build_fn,
+    data="grid25",
+    steps=2000,
+    batch_size=256,
+    seed=0,
+    fit_kwargs=None,
+    coverage_every=None,
 ):
     """Trains a freshly built model for exactly `steps` steps and scores it.
 
@@ -71,6 +77,10 @@ def train_and_score(
         fit_kwargs: optional dict of extra `fit` arguments (e.g.
             `callbacks`, `epochs`, `verbose`); `steps` must be divisible by
             `epochs`. Defaults to `verbose=0`.
+        coverage_every: None, or a positive int: a `ModeCoverage` callback
+            on the run's own mixture (its `num_eval_samples`, seed `seed`)
+            scores the generator every this many epochs, so `history` holds
+            the learning curves `modes`, `hq`, `jsd`, `kl`, `tv` per epoch.
 
     Returns:
         Dict: the `mode_coverage` metrics plus `seconds` (wall time of
@@ -99,6 +109,17 @@ def train_and_score(
     keras.utils.set_random_seed(seed)
     spec = get_spec(data)
     x, spec = load_mixture(spec, seed=seed)
+    if coverage_every is not None:
+        from keras_modegan.callbacks import ModeCoverage
+
+        fit_kwargs["callbacks"] = list(fit_kwargs.get("callbacks") or []) + [
+            ModeCoverage(
+                spec,
+                every_n_epochs=_positive_int(coverage_every, "coverage_every"),
+                num_samples=spec.num_eval_samples,
+                seed=seed,
+            )
+        ]
     start = time.perf_counter()
     model = build_fn(spec.dim, seed)
     build_seconds = time.perf_counter() - start

@@ -42,6 +42,21 @@ def test_train_and_score_runs_exact_steps():
     assert result["seconds"] > 0
 
 
+def test_train_and_score_records_learning_curves():
+    result = train_and_score(
+        build, data="ring8", steps=6, batch_size=16, seed=2,
+        fit_kwargs={"epochs": 3}, coverage_every=2,
+    )
+    curves = result["history"]
+    assert len(curves["modes"]) == len(curves["hq"]) == 3
+    # Scored after epochs 1 and 2 (every 2nd) and 3 (the last); the final
+    # point is the score of the model's own final samples.
+    assert curves["modes"][-1] == result["modes"]
+    assert curves["jsd"][-1] == pytest.approx(result["jsd"], abs=1e-6)
+    with pytest.raises(ValueError, match="coverage_every"):
+        train_and_score(build, steps=2, coverage_every=0)
+
+
 def test_train_and_score_is_reproducible():
     a = train_and_score(build, data="ring8", steps=4, batch_size=16, seed=1)
     b = train_and_score(build, data="ring8", steps=4, batch_size=16, seed=1)
