@@ -43,6 +43,7 @@ from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.datasets import get_spec
 from keras_modegan.models import GAAN, DistGAN, VanillaGAN
+from keras_modegan.models.dist_gan import lr_decay_interval, paper_adam
 from keras_modegan.networks import mlp
 
 RESULTS = os.path.join(
@@ -75,20 +76,12 @@ def data_range(spec):
 
 
 def vanilla_optimizers(d_steps, decay_counter):
-    """Dist-GAN's optimizers (`DistGAN.default_optimizers`) for VanillaGAN's
-    players, decaying at the same training steps: G updates once per step,
-    D `d_steps` times."""
-    interval = 10000 if decay_counter == "step" else 10000 / (2 + d_steps)
-    updates = {"generator": 1, "discriminator": d_steps}
+    """Dist-GAN's optimizers for VanillaGAN's players, decaying at the same
+    training steps: G updates once per step, D `d_steps` times."""
+    interval = lr_decay_interval(decay_counter, d_steps)
     return {
-        name: keras.optimizers.Adam(
-            keras.optimizers.schedules.ExponentialDecay(
-                1e-3, interval * per_step, decay_rate=0.9, staircase=True
-            ),
-            beta_1=0.8,
-            beta_2=0.999,
-        )
-        for name, per_step in updates.items()
+        "generator": paper_adam(interval, 1),
+        "discriminator": paper_adam(interval, d_steps),
     }
 
 

@@ -40,6 +40,43 @@ def _choice(value, name, choices):
     return value
 
 
+def lr_decay_interval(decay_counter, d_steps):
+    """Training steps between two x0.9 decays of the papers' 2-D schedule.
+
+    Args:
+        decay_counter: `"step"` (10K training steps, the papers' text) or
+            `"update"` (10K optimizer updates of all players together, the
+            authors' code: `2 + d_steps` updates per training step).
+        d_steps: positive int, discriminator updates per step.
+
+    Returns:
+        Float, a number of training steps.
+    """
+    if decay_counter not in LR_DECAY_COUNTERS:
+        raise ValueError(
+            f"`decay_counter` must be one of {LR_DECAY_COUNTERS}. "
+            f"Received: decay_counter={decay_counter!r}"
+        )
+    return 10000.0 if decay_counter == "step" else 10000.0 / (2 + d_steps)
+
+
+def paper_adam(decay_every, updates_per_step=1):
+    """The Dist-GAN/GAAN 2-D optimizer: Adam, lr 1e-3, betas (0.8, 0.999),
+    lr x0.9 (staircase) every `decay_every` training steps, for a player
+    updated `updates_per_step` times per training step (its schedule counts
+    its own updates)."""
+    return keras.optimizers.Adam(
+        keras.optimizers.schedules.ExponentialDecay(
+            1e-3,
+            decay_steps=decay_every * updates_per_step,
+            decay_rate=0.9,
+            staircase=True,
+        ),
+        beta_1=0.8,
+        beta_2=0.999,
+    )
+
+
 @keras.saving.register_keras_serializable(package="keras_modegan")
 class DistGAN(AdversarialModel):
     """Dist-GAN of Tran, Bui and Cheung (ECCV 2018).
@@ -381,25 +418,9 @@ class DistGAN(AdversarialModel):
         Returns:
             Dict of player name to `keras.optimizers.Adam`.
         """
-        if decay_counter not in LR_DECAY_COUNTERS:
-            raise ValueError(
-                f"`decay_counter` must be one of {LR_DECAY_COUNTERS}. "
-                f"Received: decay_counter={decay_counter!r}"
-            )
+        interval = lr_decay_interval(decay_counter, self.d_steps)
         updates = {"encoder": 1, "generator": 2, "discriminator": self.d_steps}
-        # Training steps between two decays.
-        interval = 10000 if decay_counter == "step" else 10000 / (2 + self.d_steps)
-        return {
-            name: keras.optimizers.Adam(
-                keras.optimizers.schedules.ExponentialDecay(
-                    1e-3, decay_steps=interval * updates[name], decay_rate=0.9,
-                    staircase=True,
-                ),
-                beta_1=0.8,
-                beta_2=0.999,
-            )
-            for name in self.players
-        }
+        return {name: paper_adam(interval, updates[name]) for name in self.players}
 
     @classmethod
     def from_mlp(
