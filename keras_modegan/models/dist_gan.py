@@ -413,7 +413,7 @@ class DistGAN(AdversarialModel):
                 `global_step` that each of its three solvers increments,
                 `2 + d_steps` times per training step). With 5 critic
                 updates the learning rate then falls x0.9 every ~1,429
-                steps: to ~0.11x after 30K steps, ~0.0001x after 100K.
+                steps: to ~0.11x after 30K steps, ~0.0006x after 100K.
 
         Returns:
             Dict of player name to `keras.optimizers.Adam`.
