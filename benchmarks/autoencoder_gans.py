@@ -9,7 +9,12 @@ registered points, TV <= 0.2 (GAAN Table 2: 25.00, 1827, 0.20).
 Every method gets the same networks (3 hidden layers of 128 ReLU units for
 E, G and D; z ~ U(-1, 1)^2), the same batch size (128), the same
 optimizer (Adam lr 1e-3, betas (0.8, 0.999), lr x0.9 every 10K steps:
-`DistGAN.default_optimizers`) and the same number of training steps.
+`DistGAN.default_optimizers`, decaying at the same training steps for
+every player of every method) and the same number of training steps.
+`--decay-counter update` counts the 10K as optimizer updates of all
+players together, as the authors' 2-D code does (one TF `global_step`
+incremented by each solver); with `--d-steps 5` (their 5 critic updates)
+this is the authors' setup, and the one that reproduces GAAN Table 2.
 By default every network works in data units with a linear generator
 output. `--rescale` gives Dist-GAN and GAAN the paper's 2-D setup instead:
 data rescaled to [0, 1] and sigmoid generator outputs (`data_range`); at
@@ -25,7 +30,16 @@ Ablations (the settings of GAAN Table 2 / Dist-GAN Fig. 5):
 - `dist_gan_recon_fake` / `dist_gan_recon_none`: Dist-GAN with the
   reconstructions scored as fake / not scored, against "real".
 
-Usage (JAX is the fastest backend on CPU):
+Usage (JAX is the fastest backend on CPU). The authors' setup
+(`benchmarks/results/dist_gan_gaan_authors_code.md`):
+
+    KERAS_BACKEND=jax python benchmarks/autoencoder_gans.py --steps 20000 \
+        --seeds 5 --d-steps 5 --decay-counter update \
+        --methods vanilla_gan,dist_gan,gaan --workers 2 \
+        --output benchmarks/results/dist_gan_gaan_authors_code.md
+
+The papers' text (Algorithm 1's one critic update, lr decayed per 10K
+steps; `benchmarks/results/dist_gan_gaan.md`):
 
     KERAS_BACKEND=jax python benchmarks/autoencoder_gans.py \
         --steps 30000 --seeds 5 --d-steps 1 --workers 2
