@@ -192,6 +192,11 @@ def main(argv=None):
         f"--d-steps {args.d_steps} --methods {args.methods} "
         f"--decay-counter {args.decay_counter} --workers {args.workers}"
         + (" --rescale" if args.rescale else "")
+        + (
+            f" --output {os.path.relpath(args.output)}"
+            if os.path.abspath(args.output) != RESULTS
+            else ""
+        )
     )
     lines = [
         "# Dist-GAN and GAAN on grid25 (GAAN protocol)",
