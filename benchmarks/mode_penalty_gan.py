@@ -45,31 +45,47 @@ ABLATIONS = (
 )
 
 
-def optimizers(lr, beta_1):
+def optimizers(lr, beta_1, lr_end=None, steps=None):
+    """Adam for both players; with `lr_end`, the learning rate follows a
+    cosine from `lr` to `lr_end` over the run's `steps` (one update of
+    each player per step)."""
+    if lr_end is not None:
+        lr = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=lr_end / lr)
     return {
         name: keras.optimizers.Adam(lr, beta_1=beta_1)
         for name in ("generator", "discriminator")
     }
 
 
-def build_vanilla(dim, seed, lr, beta_1, latent_dim):
+def build_vanilla(dim, seed, lr, beta_1, latent_dim, lr_end=None, steps=None):
     model = VanillaGAN(
         mlp(latent_dim, dim, (128, 128, 128), name="generator"),
         mlp(dim, 1, (128, 128), name="discriminator"),
         latent_dim=latent_dim,
         seed=seed,
     )
-    model.compile(optimizers=optimizers(lr, beta_1))
+    model.compile(optimizers=optimizers(lr, beta_1, lr_end, steps))
     return model
 
 
-def build_mode_penalty(dim, seed, data, lr, beta_1, latent_dim, ae_epochs, **options):
+def build_mode_penalty(
+    dim,
+    seed,
+    data,
+    lr,
+    beta_1,
+    latent_dim,
+    ae_epochs,
+    lr_end=None,
+    steps=None,
+    **options,
+):
     model = ModePenaltyGAN.from_mlp(dim, latent_dim=latent_dim, seed=seed, **options)
     # The same training set train_and_score draws (same name and seed); the
     # pre-training time is the row's `build_seconds`.
     x, _ = load_mixture(data, seed=seed)
     model.pretrain(x, epochs=ae_epochs, batch_size=256)
-    model.compile(optimizers=optimizers(lr, beta_1))
+    model.compile(optimizers=optimizers(lr, beta_1, lr_end, steps))
     return model
 
 
@@ -154,7 +170,13 @@ def write_results(rows, args, argv, total):
             "",
             f"Backend {keras.backend.backend()}, {args.steps} steps of batch "
             f"{args.batch_size} per run, seeds 0..{args.seeds - 1}, Adam "
-            f"lr {args.lr}, beta_1 {args.beta_1} (both players, both "
+            f"lr {args.lr}"
+            + (
+                f" decayed along a cosine to {args.lr_end}"
+                if args.lr_end is not None
+                else ""
+            )
+            + f", beta_1 {args.beta_1} (both players, both "
             f"methods), lambda_p {args.penalty_weight}, penalty off at "
             f"coverage {args.coverage_threshold}, latent dim "
             f"{args.latent_dim}, autoencoder {args.ae_epochs} epochs, "
@@ -169,7 +191,7 @@ def write_results(rows, args, argv, total):
             "\n".join(extra),
             "",
             *curves,
-            "Seed 000 Table 1 (\"Proposed\") for comparison:",
+            'Seed 000 Table 1 ("Proposed") for comparison:',
             "",
             "\n".join(paper),
             "",
@@ -191,6 +213,13 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--beta-1", type=float, default=0.9)
+    parser.add_argument(
+        "--lr-end",
+        type=float,
+        default=None,
+        help="if given, the learning rate decays from --lr to this value "
+        "along a cosine over the run (both players, both methods)",
+    )
     parser.add_argument("--penalty-weight", type=float, default=3.0)
     parser.add_argument(
         "--coverage-threshold",
@@ -217,7 +246,15 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    common = dict(lr=args.lr, beta_1=args.beta_1, latent_dim=args.latent_dim)
+    if args.lr_end is not None and not 0 < args.lr_end <= args.lr:
+        parser.error(f"--lr-end must be in (0, --lr]. Received: {args.lr_end}")
+    common = dict(
+        lr=args.lr,
+        beta_1=args.beta_1,
+        latent_dim=args.latent_dim,
+        lr_end=args.lr_end,
+        steps=args.steps,
+    )
     runs = []
     for data in args.data:
         runs.append(("vanilla_gan", functools.partial(build_vanilla, **common), data))
@@ -253,6 +290,7 @@ def main(argv=None):
     )
     write_results(rows, args, argv, time.perf_counter() - start)
     return rows
+
 
 if __name__ == "__main__":
     main()

@@ -37,11 +37,25 @@ class ModePenaltyGAN(VanillaGAN):
        `history_length` steps including this one (no gradient flows
        through w_p or the matching).
 
+    Code scale (`normalize_codes=True`): the paper gives lambda_p but not
+    the scale of its codes, and an autoencoder's code scale is arbitrary
+    (a rescaled encoder with the inversely rescaled decoder reconstructs
+    as well), while Eq. 2 times Eq. 3 grows with its square. Codes are
+    therefore divided by `code_scale`, the root mean square distance of
+    the encoded real data from its mean (set with the target modes), so
+    lambda_p weighs the same penalty whatever scale the autoencoder
+    learned. Our 2-D autoencoders' codes span about +-7, where lambda_p = 3
+    on raw codes is about 15 times this penalty.
+
     The penalty is switched off for good once the generator covers the
-    modes: a target mode counts as covered when one of the step's
-    `num_modes` generated codes lies within the coverage radius of it, and
-    when at least `coverage_threshold` of the modes are covered the
-    non-trainable flag `penalty_active` drops to 0. The radius is
+    modes: a target mode counts as covered in a step when one of the
+    step's `num_modes` generated codes lies within the coverage radius of
+    it, and when the fraction of covered modes, averaged over the last
+    `history_length` steps (the k of Eq. 3; a full window is required), is
+    at least `coverage_threshold`, the non-trainable flag `penalty_active`
+    drops to 0. (Averaging matters: a single step's coverage is noisy, and
+    switching off at the first lucky step left 4-5 of 25 modes missing for
+    good in our runs.) The radius is
     `coverage_radius` or, if None, calibrated at mode extraction as three
     times the 99th percentile of the distance from each mode to the
     nearest of `num_modes` other encoded real samples (at the percentile
@@ -52,9 +66,10 @@ class ModePenaltyGAN(VanillaGAN):
     penalty is "turned off after the generator covers almost all modes";
     this criterion is ours.
 
-    All state (target modes, radius, the distance history of Eq. 3, the
-    step counter, the flags) lives in non-trainable variables, so it is
-    saved with the model and threaded through JAX's stateless step.
+    All state (target modes, code scale, radius, the distance history of
+    Eq. 3, the coverage window, the step counter, the flags) lives in
+    non-trainable variables, so it is saved with the model and threaded
+    through JAX's stateless step.
 
     Once the penalty is off, the matching is skipped (`keras.ops.cond` on
     the flag), so the remaining steps cost about as much as a
@@ -78,14 +93,18 @@ class ModePenaltyGAN(VanillaGAN):
         penalty_weight: float >= 0, lambda_p of Eq. 4 (paper: 3 for the
             2-D data, 500 for Stacked MNIST). 0 disables the penalty.
         history_length: positive int, the k of Eq. 3 (not given in the
-            paper).
+            paper), also the window of the switch-off's mean coverage.
         use_penalty_weights: bool; False replaces the w_p of Eq. 3 by 1
             (the paper's "without mode penalty weights" ablation).
         coverage_threshold: float in (0, 1], fraction of covered target
-            modes at which the penalty switches off; values above 1 (e.g.
-            `float("inf")`) keep it on throughout.
-        coverage_radius: positive float or None (calibrated, see above).
+            modes (mean over the last `history_length` steps) at which the
+            penalty switches off; values above 1 (e.g. `float("inf")`)
+            keep it on throughout.
+        coverage_radius: positive float or None (calibrated, see above),
+            in the units of the (normalized, if `normalize_codes`) codes.
         mode_extraction: `"kmeans"` or `"sample"`.
+        normalize_codes: bool; True (default) measures distances in codes
+            divided by `code_scale` (see above), False in raw codes.
         loss: GAN loss name (see `VanillaGAN`); the paper uses the
             non-saturating loss of Eq. 4.
         d_steps: positive int, discriminator updates per step.
@@ -129,6 +148,7 @@ class ModePenaltyGAN(VanillaGAN):
         coverage_threshold=0.97,
         coverage_radius=None,
         mode_extraction="kmeans",
+        normalize_codes=True,
         loss="non_saturating",
         d_steps=1,
         latent_prior="normal",
@@ -180,12 +200,17 @@ class ModePenaltyGAN(VanillaGAN):
                 f"Received: mode_extraction={mode_extraction!r}"
             )
         self.mode_extraction = mode_extraction
+        if not isinstance(normalize_codes, (bool, np.bool_)):
+            raise ValueError(
+                "`normalize_codes` must be True or False. "
+                f"Received: normalize_codes={normalize_codes!r}"
+            )
+        self.normalize_codes = bool(normalize_codes)
 
         for name, net in (("encoder", encoder), ("decoder", decoder)):
             if not isinstance(net, keras.layers.Layer):
                 raise ValueError(
-                    f"`{name}` must be a Keras model or layer. "
-                    f"Received: {name}={net!r}"
+                    f"`{name}` must be a Keras model or layer. Received: {name}={net!r}"
                 )
         self.encoder = encoder
         self.decoder = decoder
@@ -214,11 +239,14 @@ class ModePenaltyGAN(VanillaGAN):
         # Target modes X_r in the encoded space, extracted once by pretrain.
         self.target_modes = state("target_modes", (self.num_modes, self.code_dim))
         self.radius = state("coverage_radius", ())
+        self.code_scale = state("code_scale", (), initializer="ones")
         self.pretrained = state("pretrained", ())
         # Eq. 3 ring buffer: matched distance of each mode, last k steps.
         self.distance_history = state(
             "distance_history", (self.history_length, self.num_modes)
         )
+        # Coverage of the last k steps; the switch-off uses their mean.
+        self.coverage_history = state("coverage_history", (self.history_length, 1))
         self.penalty_steps = state("penalty_steps", (), dtype="int32")
         self.penalty_active = state("penalty_active", (), initializer="ones")
 
@@ -282,6 +310,17 @@ class ModePenaltyGAN(VanillaGAN):
                 f"samples. Received {len(x)}."
             )
         codes = ops.convert_to_numpy(self.encoder.predict(x, verbose=0))
+        scale = 1.0
+        if self.normalize_codes:
+            # RMS distance of the encoded data from its mean.
+            scale = float(np.sqrt(np.mean(np.sum((codes - codes.mean(0)) ** 2, -1))))
+            if not scale > 0:
+                raise ValueError(
+                    "The encoder maps every sample of `x` to the same code, "
+                    "so the codes cannot be normalized; train the autoencoder "
+                    "first or pass `normalize_codes=False`."
+                )
+            codes = codes / scale
         seed = self.seed if isinstance(self.seed, int) else None
         perm = np.random.default_rng(seed).permutation(len(codes))
         modes = mode_matching.extract_modes(
@@ -294,8 +333,10 @@ class ModePenaltyGAN(VanillaGAN):
             reference = codes[perm[-self.num_modes :]]
             radius = 3.0 * mode_matching.calibrated_radius(modes, reference, 0.99)
         self.target_modes.assign(modes.astype("float32"))
+        self.code_scale.assign(scale)
         self.radius.assign(radius)
         self.distance_history.assign(ops.zeros(self.distance_history.shape))
+        self.coverage_history.assign(ops.zeros(self.coverage_history.shape))
         self.penalty_steps.assign(0)
         self.penalty_active.assign(1.0)
         self.pretrained.assign(1.0)
@@ -311,6 +352,18 @@ class ModePenaltyGAN(VanillaGAN):
 
     # ------------------------------------------------------------------
     # Phase 2: GAN training with the mode penalty.
+
+    def encode(self, x):
+        """The codes the penalty compares: the frozen encoder's output
+        divided by `code_scale` (1 unless `normalize_codes`).
+
+        Args:
+            x: tensor of data samples.
+
+        Returns:
+            Tensor `(batch, code_dim)`.
+        """
+        return self.encoder(x, training=False) / ops.convert_to_tensor(self.code_scale)
 
     def match_modes(self, codes):
         """Section 2.2 and Eq. 3 on a step's generated codes (no gradient).
@@ -356,12 +409,13 @@ class ModePenaltyGAN(VanillaGAN):
 
         z = self.sample_latent(batch_size)
         z_modes = self.sample_latent(self.num_modes)
-        active = ops.convert_to_tensor(self.penalty_active)
+        # A copy: under TensorFlow and PyTorch the tensor of a variable can
+        # see the assignment below, and the log must show the flag in force.
+        active = ops.copy(ops.convert_to_tensor(self.penalty_active))
         history = ops.convert_to_tensor(self.distance_history)
         modes = ops.convert_to_tensor(self.target_modes)
         radius = ops.convert_to_tensor(self.radius)
-        fake_modes = self.generator(z_modes, training=True)
-        codes = self.encoder(fake_modes, training=False)
+        codes = self.encode(self.generator(z_modes, training=True))
         # The matching is skipped (not just masked) once the penalty is off.
         assignment, weights, new_history, coverage = ops.cond(
             active > 0,
@@ -377,23 +431,37 @@ class ModePenaltyGAN(VanillaGAN):
 
         def g_loss_fn():
             fake = self.generator(z, training=True)
-            adversarial = self.loss_fn(
-                d_real, self.discriminator(fake, training=True)
-            )[1]
-            codes = self.encoder(
-                self.generator(z_modes, training=True), training=False
-            )
+            d_fake_g = self.discriminator(fake, training=True)
+            adversarial = self.loss_fn(d_real, d_fake_g)[1]
+            codes = self.encode(self.generator(z_modes, training=True))
             # Eq. 2, Dist(X_r, X_g) = E[w_p |x_r - x_g|] over the matched pairs.
             dist = mode_matching.mode_distance(codes, modes, assignment, weights)
             # Eq. 4, -E log D(G(z)) + lambda_p Dist(X_r, G(Z)).
             return adversarial + scale * dist, dist
 
         g_loss, dist = self.minimize(g_loss_fn, "generator")
+        steps = ops.convert_to_tensor(self.penalty_steps)
+        old_coverage = ops.convert_to_tensor(self.coverage_history)
+        # Mean coverage of the last k steps (the ring buffer of Eq. 3's form).
+        mean_coverage, coverage_history = mode_matching.penalty_weights(
+            old_coverage,
+            ops.reshape(coverage, (1,)),
+            steps,
+            self.history_length,
+        )
+        covered = ops.logical_and(
+            mean_coverage[0] >= self.coverage_threshold,
+            steps + 1 >= self.history_length,
+        )
+        is_active = active > 0
         self.distance_history.assign(new_history)
-        self.penalty_steps.assign_add(ops.cast(active > 0, "int32"))
+        self.coverage_history.assign(
+            ops.where(is_active, coverage_history, old_coverage)
+        )
+        self.penalty_steps.assign_add(ops.cast(is_active, "int32"))
         # Switched off for good once the modes are covered.
         self.penalty_active.assign(
-            ops.where(coverage >= self.coverage_threshold, 0.0, active)
+            ops.where(ops.logical_and(is_active, covered), 0.0, active)
         )
         return self.log(
             d_loss=d_loss,
@@ -446,9 +514,7 @@ class ModePenaltyGAN(VanillaGAN):
         """
         return cls(
             generator=mlp(latent_dim, data_dim, hidden_units, name="generator"),
-            discriminator=mlp(
-                data_dim, 1, discriminator_units, name="discriminator"
-            ),
+            discriminator=mlp(data_dim, 1, discriminator_units, name="discriminator"),
             encoder=mlp(data_dim, code_dim, autoencoder_units, name="encoder"),
             decoder=mlp(code_dim, data_dim, autoencoder_units, name="decoder"),
             latent_dim=latent_dim,
@@ -473,6 +539,7 @@ class ModePenaltyGAN(VanillaGAN):
                 "coverage_threshold": self.coverage_threshold,
                 "coverage_radius": self.coverage_radius,
                 "mode_extraction": self.mode_extraction,
+                "normalize_codes": self.normalize_codes,
             }
         )
         return config
