@@ -33,16 +33,9 @@ import numpy as np
 
 from keras_modegan.datasets import get_spec, load_mixture
 from keras_modegan.metrics import mode_coverage
+from keras_modegan.validation import positive_int
 
 TABLE_COLUMNS = ("modes", "hq", "registered", "jsd", "kl", "tv", "seconds")
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"`{name}` must be a positive integer. Received: {value!r}")
-    if value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {value}")
-    return int(value)
 
 
 def train_and_score(
@@ -90,8 +83,8 @@ def train_and_score(
     """
     import keras
 
-    steps = _positive_int(steps, "steps")
-    batch_size = _positive_int(batch_size, "batch_size")
+    steps = positive_int(steps, "steps")
+    batch_size = positive_int(batch_size, "batch_size")
     fit_kwargs = dict(fit_kwargs or {})
     for key in ("x", "y", "batch_size", "steps_per_epoch"):
         if key in fit_kwargs:
@@ -99,7 +92,7 @@ def train_and_score(
                 f"`fit_kwargs` must not set {key!r}: train_and_score "
                 "controls the data and the step budget."
             )
-    epochs = _positive_int(fit_kwargs.pop("epochs", 1), "epochs")
+    epochs = positive_int(fit_kwargs.pop("epochs", 1), "epochs")
     if steps % epochs:
         raise ValueError(
             f"`steps`={steps} must be divisible by `epochs`={epochs}."
@@ -115,7 +108,7 @@ def train_and_score(
         fit_kwargs["callbacks"] = list(fit_kwargs.get("callbacks") or []) + [
             ModeCoverage(
                 spec,
-                every_n_epochs=_positive_int(coverage_every, "coverage_every"),
+                every_n_epochs=positive_int(coverage_every, "coverage_every"),
                 num_samples=spec.num_eval_samples,
                 seed=seed,
             )
@@ -163,7 +156,7 @@ def training_stream(x, num_samples, seed=0):
         float32 array `(num_samples, ...)`.
     """
     x = np.asarray(x, dtype="float32")
-    num_samples = _positive_int(num_samples, "num_samples")
+    num_samples = positive_int(num_samples, "num_samples")
     rng = np.random.default_rng(seed)
     passes = -(-num_samples // len(x))
     order = np.concatenate([rng.permutation(len(x)) for _ in range(passes)])
@@ -213,7 +206,7 @@ def run_experiments(runs, seeds, workers=1, on_result=None, **kwargs):
     print(format_table(rows))
     ```
     """
-    workers = _positive_int(workers, "workers")
+    workers = positive_int(workers, "workers")
     jobs = [
         (method, dict(kwargs, build_fn=build_fn, data=data, seed=seed))
         for method, build_fn, data in runs

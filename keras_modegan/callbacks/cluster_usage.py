@@ -6,14 +6,7 @@ from keras import ops
 
 from keras_modegan.callbacks.plotting import save_figure
 from keras_modegan.layers.simplex_gaussian_mixture import SimplexGaussianMixture
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"`{name}` must be a positive integer. Received: {value!r}")
-    if value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {value}")
-    return int(value)
+from keras_modegan.validation import positive_int
 
 
 class ClusterUsage(keras.callbacks.Callback):
@@ -64,11 +57,11 @@ class ClusterUsage(keras.callbacks.Callback):
             )
         self.x = x
         self.path = None if path is None else str(path)
-        self.num_samples = _positive_int(
+        self.num_samples = positive_int(
             len(x) if num_samples is None else num_samples, "num_samples"
         )
         self.seed = seed
-        self.batch_size = _positive_int(batch_size, "batch_size")
+        self.batch_size = positive_int(batch_size, "batch_size")
         self.real_shares = np.zeros((0, 0))
         self.fake_shares = np.zeros((0, 0))
 

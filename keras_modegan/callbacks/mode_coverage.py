@@ -4,14 +4,9 @@ import keras
 
 from keras_modegan.datasets import get_spec
 from keras_modegan.metrics import mode_coverage
+from keras_modegan.validation import positive_int
 
 LOGGED = ("modes", "hq", "jsd", "kl", "tv")
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {value!r}")
-    return value
 
 
 class ModeCoverage(keras.callbacks.Callback):
@@ -50,8 +45,8 @@ class ModeCoverage(keras.callbacks.Callback):
     def __init__(self, spec, every_n_epochs=1, num_samples=2500, seed=0):
         super().__init__()
         self.spec = get_spec(spec)
-        self.every_n_epochs = _positive_int(every_n_epochs, "every_n_epochs")
-        self.num_samples = _positive_int(num_samples, "num_samples")
+        self.every_n_epochs = positive_int(every_n_epochs, "every_n_epochs")
+        self.num_samples = positive_int(num_samples, "num_samples")
         self.seed = seed
         self.last = None
 

@@ -7,21 +7,10 @@ from keras import ops
 from keras_modegan import autodiff
 from keras_modegan.networks.mlp import mlp
 from keras_modegan.player_optimizers import PlayerOptimizers
+from keras_modegan.validation import positive_int
 
 LATENT_PRIORS = ("normal", "uniform")
 _SEED_STATE_KEY = "seed_generator_state"
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    if value <= 0:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value}"
-        )
-    return int(value)
 
 
 class AdversarialModel(keras.Model):
@@ -73,7 +62,7 @@ class AdversarialModel(keras.Model):
         self, networks, latent_dim, latent_prior="normal", seed=None, **kwargs
     ):
         super().__init__(**kwargs)
-        self.latent_dim = _positive_int(latent_dim, "latent_dim")
+        self.latent_dim = positive_int(latent_dim, "latent_dim")
         if latent_prior not in LATENT_PRIORS:
             raise ValueError(
                 f"`latent_prior` must be one of {LATENT_PRIORS}. "
@@ -274,8 +263,8 @@ class AdversarialModel(keras.Model):
         Returns:
             NumPy array of shape `(num_samples,) + data_shape`.
         """
-        num_samples = _positive_int(num_samples, "num_samples")
-        batch_size = _positive_int(batch_size, "batch_size")
+        num_samples = positive_int(num_samples, "num_samples")
+        batch_size = positive_int(batch_size, "batch_size")
         z = self.sample_latent(num_samples, seed=seed)
         chunks = [
             self.generator(z[i : i + batch_size], training=False)
@@ -341,7 +330,7 @@ class AdversarialModel(keras.Model):
         """`keras.Model.fit`, compiling first with the paper's optimizers if
         `compile()` was not called, and checking `x` and `batch_size`."""
         if batch_size is not None:
-            _positive_int(batch_size, "batch_size")
+            positive_int(batch_size, "batch_size")
         if isinstance(x, np.ndarray) and tuple(x.shape[1:]) != self.data_shape:
             raise ValueError(
                 "The training data `x` must have samples of shape "

@@ -16,20 +16,13 @@ from keras_modegan.autoencoder_losses import (
     latent_data_distance,
     reconstruction_loss,
 )
-from keras_modegan.models.adversarial_model import AdversarialModel, _positive_int
+from keras_modegan.models.adversarial_model import AdversarialModel
 from keras_modegan.networks.mlp import mlp
+from keras_modegan.validation import non_negative, positive_int
 
 FEATURE_SPACES = ("data", "discriminator")
 PENALTY_NORMS = ("l2", "rms")
 LR_DECAY_COUNTERS = ("step", "update")
-
-
-def _non_negative(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"`{name}` must be a float >= 0. Received: {name}={value!r}")
-    if value < 0:
-        raise ValueError(f"`{name}` must be a float >= 0. Received: {name}={value}")
-    return float(value)
 
 
 def _choice(value, name, choices):
@@ -205,17 +198,17 @@ class DistGAN(AdversarialModel):
             seed=seed,
             **kwargs,
         )
-        self.lambda_r = _non_negative(lambda_r, "lambda_r")
-        self.lambda_p = _non_negative(lambda_p, "lambda_p")
+        self.lambda_r = non_negative(lambda_r, "lambda_r")
+        self.lambda_p = non_negative(lambda_p, "lambda_p")
         self.reconstructions = _choice(
             reconstructions, "reconstructions", RECONSTRUCTIONS
         )
-        self.reconstruction_weight = _non_negative(
+        self.reconstruction_weight = non_negative(
             reconstruction_weight, "reconstruction_weight"
         )
         self.gan_loss = _choice(loss, "loss", AE_GAN_LOSSES)
         self.penalty_norm = _choice(penalty_norm, "penalty_norm", PENALTY_NORMS)
-        self.d_steps = _positive_int(d_steps, "d_steps")
+        self.d_steps = positive_int(d_steps, "d_steps")
         self.feature_space = _choice(feature_space, "feature_space", FEATURE_SPACES)
         self.data_range = self._check_data_range(data_range)
         feature_dim = self._feature_dim()
@@ -223,7 +216,7 @@ class DistGAN(AdversarialModel):
         if lambda_w is None:
             self.effective_lambda_w = default_lambda_w(self.latent_dim, feature_dim)
         else:
-            if _non_negative(lambda_w, "lambda_w") == 0:
+            if non_negative(lambda_w, "lambda_w") == 0:
                 raise ValueError(
                     f"`lambda_w` must be > 0 or None. Received: lambda_w={lambda_w}"
                 )

@@ -3,12 +3,9 @@
 import keras
 from keras import ops
 
-from keras_modegan.models.regularized_gan import (
-    _EncoderGAN,
-    _non_negative,
-    squared_distance,
-)
+from keras_modegan.models.regularized_gan import _EncoderGAN, squared_distance
 from keras_modegan.networks.mlp import mlp
+from keras_modegan.validation import non_negative
 
 
 @keras.saving.register_keras_serializable(package="keras_modegan")
@@ -110,7 +107,7 @@ class ManifoldDiffusionGAN(_EncoderGAN):
             seed=seed,
             **kwargs,
         )
-        self.lambda_ = _non_negative(lambda_, "lambda_")
+        self.lambda_ = non_negative(lambda_, "lambda_")
 
     def default_optimizers(self):
         # The authors' code: Adam, learning rate 1e-3, betas (0.5, 0.9).

@@ -5,9 +5,9 @@ import numpy as np
 from keras import ops
 
 from keras_modegan import mode_matching
-from keras_modegan.models.adversarial_model import _positive_int
 from keras_modegan.models.vanilla_gan import VanillaGAN
 from keras_modegan.networks.mlp import mlp
+from keras_modegan.validation import positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_modegan")
@@ -165,8 +165,8 @@ class ModePenaltyGAN(VanillaGAN):
             seed=seed,
             **kwargs,
         )
-        self.num_modes = _positive_int(num_modes, "num_modes")
-        self.history_length = _positive_int(history_length, "history_length")
+        self.num_modes = positive_int(num_modes, "num_modes")
+        self.history_length = positive_int(history_length, "history_length")
         if not isinstance(penalty_weight, (int, float)) or penalty_weight < 0:
             raise ValueError(
                 "`penalty_weight` must be a float >= 0. "
@@ -287,8 +287,8 @@ class ModePenaltyGAN(VanillaGAN):
         history = autoencoder.fit(
             x,
             x,
-            epochs=_positive_int(epochs, "epochs"),
-            batch_size=_positive_int(batch_size, "batch_size"),
+            epochs=positive_int(epochs, "epochs"),
+            batch_size=positive_int(batch_size, "batch_size"),
             verbose=verbose,
             **fit_kwargs,
         )

@@ -3,21 +3,12 @@
 import keras
 from keras import ops
 
-from keras_modegan.models.adversarial_model import AdversarialModel, _positive_int
+from keras_modegan.models.adversarial_model import AdversarialModel
 from keras_modegan.networks.mlp import mlp
+from keras_modegan.validation import non_negative, positive_int
 
 # Names of the batch-norm moving statistics (`keras.layers.BatchNormalization`).
 _BN_STATISTICS = ("moving_mean", "moving_variance")
-
-
-def _non_negative(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(
-            f"`{name}` must be a float >= 0. Received: {name}={value!r}"
-        )
-    if value < 0:
-        raise ValueError(f"`{name}` must be a float >= 0. Received: {name}={value}")
-    return float(value)
 
 
 def squared_distance(x, y):
@@ -230,9 +221,9 @@ class RegularizedGAN(_EncoderGAN):
             seed=seed,
             **kwargs,
         )
-        self.lambda1 = _non_negative(lambda1, "lambda1")
-        self.lambda2 = _non_negative(lambda2, "lambda2")
-        self.d_steps = _positive_int(d_steps, "d_steps")
+        self.lambda1 = non_negative(lambda1, "lambda1")
+        self.lambda2 = non_negative(lambda2, "lambda2")
+        self.d_steps = positive_int(d_steps, "d_steps")
 
     def default_optimizers(self):
         # Appendix C: Adam, learning rate 1e-4 (beta_1 of DCGAN, which the

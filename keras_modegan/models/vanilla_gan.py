@@ -4,7 +4,8 @@ import keras
 from keras import ops
 
 from keras_modegan import losses
-from keras_modegan.models.adversarial_model import AdversarialModel, _positive_int
+from keras_modegan.models.adversarial_model import AdversarialModel
+from keras_modegan.validation import positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_modegan")
@@ -67,7 +68,7 @@ class VanillaGAN(AdversarialModel):
         )
         self.loss_fn = losses.get(loss)
         self.gan_loss = loss
-        self.d_steps = _positive_int(d_steps, "d_steps")
+        self.d_steps = positive_int(d_steps, "d_steps")
 
     def discriminator_step(self, x):
         """The `d_steps` discriminator updates of a step (Algorithm 1, inner

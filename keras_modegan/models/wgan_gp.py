@@ -4,8 +4,9 @@ import keras
 from keras import ops
 
 from keras_modegan import losses
-from keras_modegan.models.adversarial_model import AdversarialModel, _positive_int
+from keras_modegan.models.adversarial_model import AdversarialModel
 from keras_modegan.penalties import gradient_penalty
+from keras_modegan.validation import positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_modegan")
@@ -63,7 +64,7 @@ class WGANGP(AdversarialModel):
             seed=seed,
             **kwargs,
         )
-        self.n_critic = _positive_int(n_critic, "n_critic")
+        self.n_critic = positive_int(n_critic, "n_critic")
         if gp_weight < 0:
             raise ValueError(
                 f"`gp_weight` must be >= 0. Received: gp_weight={gp_weight}"
