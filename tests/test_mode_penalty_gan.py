@@ -363,6 +363,18 @@ def test_bad_arguments():
         model.set_target_modes(toy_data(4))
     with pytest.raises(ValueError, match="must have samples of shape"):
         model.pretrain(toy_data(64, dim=3))
+    # An encoder that maps every sample to the same code cannot be normalized.
+    zeros = keras.layers.Dense(2, kernel_initializer="zeros")
+    constant = ModePenaltyGAN(
+        mlp(2, 2),
+        mlp(2, 1),
+        keras.Sequential([keras.Input((2,)), zeros]),
+        mlp(2, 2),
+        latent_dim=2,
+        num_modes=NUM_MODES,
+    )
+    with pytest.raises(ValueError, match="same code.*normalize_codes=False"):
+        constant.set_target_modes(toy_data(64))
 
 
 @pytest.mark.slow
