@@ -149,6 +149,7 @@ class ModePenaltyGAN(VanillaGAN):
         coverage_radius=None,
         mode_extraction="kmeans",
         normalize_codes=True,
+        fixed_latents=False,
         loss="non_saturating",
         d_steps=1,
         latent_prior="normal",
@@ -206,6 +207,12 @@ class ModePenaltyGAN(VanillaGAN):
                 f"Received: normalize_codes={normalize_codes!r}"
             )
         self.normalize_codes = bool(normalize_codes)
+        if not isinstance(fixed_latents, (bool, np.bool_)):
+            raise ValueError(
+                "`fixed_latents` must be True or False. "
+                f"Received: fixed_latents={fixed_latents!r}"
+            )
+        self.fixed_latents = bool(fixed_latents)
 
         for name, net in (("encoder", encoder), ("decoder", decoder)):
             if not isinstance(net, keras.layers.Layer):
@@ -248,6 +255,10 @@ class ModePenaltyGAN(VanillaGAN):
         # Coverage of the last k steps; the switch-off uses their mean.
         self.coverage_history = state("coverage_history", (self.history_length, 1))
         self.penalty_steps = state("penalty_steps", (), dtype="int32")
+        # The penalty's z when `fixed_latents` (drawn by set_target_modes).
+        self.penalty_latents = state(
+            "penalty_latents", (self.num_modes, self.latent_dim)
+        )
         self.penalty_active = state("penalty_active", (), initializer="ones")
 
     # ------------------------------------------------------------------
@@ -333,6 +344,9 @@ class ModePenaltyGAN(VanillaGAN):
             reference = codes[perm[-self.num_modes :]]
             radius = 3.0 * mode_matching.calibrated_radius(modes, reference, 0.99)
         self.target_modes.assign(modes.astype("float32"))
+        self.penalty_latents.assign(
+            self.sample_latent(self.num_modes, seed=seed)
+        )
         self.code_scale.assign(scale)
         self.radius.assign(radius)
         self.distance_history.assign(ops.zeros(self.distance_history.shape))
@@ -408,7 +422,10 @@ class ModePenaltyGAN(VanillaGAN):
         d_loss, d_real, d_fake = self.discriminator_step(x)
 
         z = self.sample_latent(batch_size)
-        z_modes = self.sample_latent(self.num_modes)
+        if self.fixed_latents:
+            z_modes = ops.convert_to_tensor(self.penalty_latents)
+        else:
+            z_modes = self.sample_latent(self.num_modes)
         # A copy: under TensorFlow and PyTorch the tensor of a variable can
         # see the assignment below, and the log must show the flag in force.
         active = ops.copy(ops.convert_to_tensor(self.penalty_active))
@@ -540,6 +557,7 @@ class ModePenaltyGAN(VanillaGAN):
                 "coverage_radius": self.coverage_radius,
                 "mode_extraction": self.mode_extraction,
                 "normalize_codes": self.normalize_codes,
+                "fixed_latents": self.fixed_latents,
             }
         )
         return config
