@@ -228,11 +228,6 @@ def main(argv=None):
         help="share of target modes covered at which the penalty switches off",
     )
     parser.add_argument("--latent-dim", type=int, default=2)
-    parser.add_argument(
-        "--fixed-latents",
-        action="store_true",
-        help="ModePenaltyGAN(fixed_latents=True): the penalty's z drawn once",
-    )
     parser.add_argument("--ae-epochs", type=int, default=3)
     parser.add_argument("--no-ablation", action="store_true")
     parser.add_argument(
@@ -271,7 +266,6 @@ def main(argv=None):
                 {
                     "penalty_weight": args.penalty_weight,
                     "coverage_threshold": args.coverage_threshold,
-                    "fixed_latents": args.fixed_latents,
                 },
                 **options,
             )

@@ -64,7 +64,13 @@ class ModePenaltyGAN(VanillaGAN):
     or narrower than the data's count as covering, while a generator that
     misses a whole cluster of modes does not). The paper only says the
     penalty is "turned off after the generator covers almost all modes";
-    this criterion is ours.
+    this criterion is ours. The switch-off matters for sample quality:
+    even a generator equal to the data pays the penalty, because 500 fresh
+    samples never split over the modes exactly as the 500 targets do, and
+    the greedy matching then pairs about a quarter of them with targets of
+    another mode on 25-mode mixtures (8% on ring8;
+    `benchmarks/results/mode_matching_at_data.md`). Eq. 2 pulls those
+    samples off their modes for as long as the penalty is on.
 
     All state (target modes, code scale, radius, the distance history of
     Eq. 3, the coverage window, the step counter, the flags) lives in
@@ -149,7 +155,6 @@ class ModePenaltyGAN(VanillaGAN):
         coverage_radius=None,
         mode_extraction="kmeans",
         normalize_codes=True,
-        fixed_latents=False,
         loss="non_saturating",
         d_steps=1,
         latent_prior="normal",
@@ -207,12 +212,6 @@ class ModePenaltyGAN(VanillaGAN):
                 f"Received: normalize_codes={normalize_codes!r}"
             )
         self.normalize_codes = bool(normalize_codes)
-        if not isinstance(fixed_latents, (bool, np.bool_)):
-            raise ValueError(
-                "`fixed_latents` must be True or False. "
-                f"Received: fixed_latents={fixed_latents!r}"
-            )
-        self.fixed_latents = bool(fixed_latents)
 
         for name, net in (("encoder", encoder), ("decoder", decoder)):
             if not isinstance(net, keras.layers.Layer):
@@ -255,10 +254,6 @@ class ModePenaltyGAN(VanillaGAN):
         # Coverage of the last k steps; the switch-off uses their mean.
         self.coverage_history = state("coverage_history", (self.history_length, 1))
         self.penalty_steps = state("penalty_steps", (), dtype="int32")
-        # The penalty's z when `fixed_latents` (drawn by set_target_modes).
-        self.penalty_latents = state(
-            "penalty_latents", (self.num_modes, self.latent_dim)
-        )
         self.penalty_active = state("penalty_active", (), initializer="ones")
 
     # ------------------------------------------------------------------
@@ -344,9 +339,6 @@ class ModePenaltyGAN(VanillaGAN):
             reference = codes[perm[-self.num_modes :]]
             radius = 3.0 * mode_matching.calibrated_radius(modes, reference, 0.99)
         self.target_modes.assign(modes.astype("float32"))
-        self.penalty_latents.assign(
-            self.sample_latent(self.num_modes, seed=seed)
-        )
         self.code_scale.assign(scale)
         self.radius.assign(radius)
         self.distance_history.assign(ops.zeros(self.distance_history.shape))
@@ -422,10 +414,7 @@ class ModePenaltyGAN(VanillaGAN):
         d_loss, d_real, d_fake = self.discriminator_step(x)
 
         z = self.sample_latent(batch_size)
-        if self.fixed_latents:
-            z_modes = ops.convert_to_tensor(self.penalty_latents)
-        else:
-            z_modes = self.sample_latent(self.num_modes)
+        z_modes = self.sample_latent(self.num_modes)
         # A copy: under TensorFlow and PyTorch the tensor of a variable can
         # see the assignment below, and the log must show the flag in force.
         active = ops.copy(ops.convert_to_tensor(self.penalty_active))
@@ -557,7 +546,6 @@ class ModePenaltyGAN(VanillaGAN):
                 "coverage_radius": self.coverage_radius,
                 "mode_extraction": self.mode_extraction,
                 "normalize_codes": self.normalize_codes,
-                "fixed_latents": self.fixed_latents,
             }
         )
         return config
