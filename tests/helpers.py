@@ -83,3 +83,23 @@ def assert_save_load_round_trip(model, tmp_path, num_samples=16):
         keras.ops.convert_to_numpy(loaded.sample_latent(4)),
     )
     return loaded
+
+
+def train_on_grid25_gaan(cls, steps=8000, seed=0):
+    """Trains `cls.from_mlp(2, d_steps=1)` with its `compile()` defaults on
+    `grid25_gaan` in the setup of `benchmarks/autoencoder_gans.py` (data
+    units, one critic update per step, batch 128) and scores it.
+
+    Returns:
+        The `keras_modegan.benchmark.train_and_score` result dict.
+    """
+    from keras_modegan.benchmark import train_and_score
+
+    def build(data_dim, seed):
+        model = cls.from_mlp(data_dim, d_steps=1, seed=seed)
+        model.compile()
+        return model
+
+    return train_and_score(
+        build, "grid25_gaan", steps=steps, batch_size=128, seed=seed
+    )

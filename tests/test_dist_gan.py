@@ -12,6 +12,7 @@ from tests.helpers import (
     assert_save_load_round_trip,
     run_fit_smoke,
     toy_data,
+    train_on_grid25_gaan,
 )
 
 
@@ -304,17 +305,9 @@ def test_bad_arguments():
 
 @pytest.mark.slow
 def test_quality_grid25_gaan():
-    from keras_modegan.benchmark import train_and_score
-
-    # The benchmark's setup (benchmarks/autoencoder_gans.py): data units,
-    # one critic update per step, batch 128; a shorter budget.
-    def build(data_dim, seed):
-        model = DistGAN.from_mlp(data_dim, d_steps=1, seed=seed)
-        model.compile()
-        return model
-
+    # The benchmark's setup (benchmarks/autoencoder_gans.py), a shorter budget.
     # Seed 0 reached 23 modes, 1,295 points, TV 0.18 after 10K steps in the
     # benchmark; VanillaGAN 7 modes.
-    result = train_and_score(build, "grid25_gaan", steps=8000, batch_size=128)
+    result = train_on_grid25_gaan(DistGAN, steps=8000)
     assert result["modes"] >= 18 and result["registered"] >= 900, result
     assert result["tv"] <= 0.35, result

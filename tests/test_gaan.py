@@ -10,6 +10,7 @@ from tests.helpers import (
     assert_save_load_round_trip,
     run_fit_smoke,
     toy_data,
+    train_on_grid25_gaan,
 )
 from tests.test_dist_gan import _fixed_linear_model, _np, _numpy_step_losses
 
@@ -85,16 +86,8 @@ def test_registered_and_defaults():
 
 @pytest.mark.slow
 def test_quality_grid25_gaan():
-    from keras_modegan.benchmark import train_and_score
-
-    # The benchmark's setup (benchmarks/autoencoder_gans.py): data units,
-    # one critic update per step, batch 128; a shorter budget.
-    def build(data_dim, seed):
-        model = GAAN.from_mlp(data_dim, d_steps=1, seed=seed)
-        model.compile()
-        return model
-
+    # The benchmark's setup (benchmarks/autoencoder_gans.py), a shorter budget.
     # Seed 0 is the benchmark's worst seed: 13 modes, 618 points, TV 0.36
     # after 10K steps (seeds 1, 2: 25 modes); VanillaGAN 7 modes.
-    result = train_and_score(build, "grid25_gaan", steps=8000, batch_size=128)
+    result = train_on_grid25_gaan(GAAN, steps=8000)
     assert result["modes"] >= 9 and result["registered"] >= 400, result

@@ -291,6 +291,40 @@ def test_one_covered_step_does_not_switch_the_penalty_off():
     np.testing.assert_array_equal(_np(model.coverage_history), np.ones((3, 1)))
 
 
+def test_switch_off_with_and_without_generator_state():
+    # After the switch-off the penalty's pass in the generator's loss is a
+    # cond branch for a stateless generator; a generator with batch norm
+    # keeps the unconditional pass (its statistics cannot be updated inside
+    # a cond under JAX). Both train, log Dist = 0 once off, and the bn one
+    # updates its statistics.
+    for bn in (False, True):
+        layers = [keras.Input((2,)), keras.layers.Dense(16)]
+        if bn:
+            layers.append(keras.layers.BatchNormalization())
+        layers += [keras.layers.ReLU(), keras.layers.Dense(2)]
+        generator = keras.Sequential(layers)
+        model = ModePenaltyGAN(
+            generator,
+            mlp(2, 1, hidden_units=(16,)),
+            mlp(2, 2, hidden_units=(16,)),
+            mlp(2, 2, hidden_units=(16,)),
+            latent_dim=2,
+            num_modes=NUM_MODES,
+            history_length=3,
+            coverage_radius=1e3,
+            seed=0,
+        )
+        model.set_target_modes(toy_data(256))
+        before = [_np(v).copy() for v in generator.variables]
+        history = run_fit_smoke(model, toy_data(256), batch_size=64, epochs=2)
+        assert history.history["mode_distance"][0] > 0.0
+        assert history.history["mode_distance"][1] == 0.0
+        assert float(_np(model.penalty_active)) == 0.0
+        after = [_np(v) for v in generator.variables]
+        # Every weight trained, and with bn the moving statistics moved.
+        assert not any(np.allclose(b, a) for b, a in zip(before, after)), bn
+
+
 def test_fit_requires_pretrain():
     model = _model()
     model.compile()
