@@ -55,10 +55,7 @@ def measure(data, extraction, num_modes, repeats, seed):
     pool, rest = perm[:half], perm[half:]
     targets = mode_matching.extract_modes(x[pool], num_modes, extraction, seed=seed)
     # Each target's component: that of its nearest real sample.
-    nearest = np.argmin(
-        ((targets[:, None, :] - x[pool][None, :, :]) ** 2).sum(-1), axis=1
-    )
-    target_labels = labels[pool][nearest]
+    target_labels = labels[pool][nearest_mode(targets, x[pool])[0]]
     rows = []
     for _ in range(repeats):
         pick = rng.choice(rest, num_modes, replace=False)
