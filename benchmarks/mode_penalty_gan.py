@@ -57,7 +57,19 @@ def optimizers(lr, beta_1, lr_end=None, steps=None):
     }
 
 
-def build_vanilla(dim, seed, lr, beta_1, latent_dim, lr_end=None, steps=None):
+def scale_generator_output(model, init_scale):
+    """Multiplies the initial kernel of the generator's output layer by
+    `init_scale` (the initial spread of G(z); Glorot's default gives about
+    0.05-0.1 per coordinate with these nets, against the data's 1-3)."""
+    if init_scale != 1.0:
+        last = model.generator.layers[-1]
+        last.kernel.assign(last.kernel * init_scale)
+    return model
+
+
+def build_vanilla(
+    dim, seed, lr, beta_1, latent_dim, lr_end=None, steps=None, init_scale=1.0
+):
     model = VanillaGAN(
         mlp(latent_dim, dim, (128, 128, 128), name="generator"),
         mlp(dim, 1, (128, 128), name="discriminator"),
@@ -65,7 +77,7 @@ def build_vanilla(dim, seed, lr, beta_1, latent_dim, lr_end=None, steps=None):
         seed=seed,
     )
     model.compile(optimizers=optimizers(lr, beta_1, lr_end, steps))
-    return model
+    return scale_generator_output(model, init_scale)
 
 
 def build_mode_penalty(
@@ -78,6 +90,7 @@ def build_mode_penalty(
     ae_epochs,
     lr_end=None,
     steps=None,
+    init_scale=1.0,
     **options,
 ):
     model = ModePenaltyGAN.from_mlp(dim, latent_dim=latent_dim, seed=seed, **options)
@@ -86,7 +99,7 @@ def build_mode_penalty(
     x, _ = load_mixture(data, seed=seed)
     model.pretrain(x, epochs=ae_epochs, batch_size=256)
     model.compile(optimizers=optimizers(lr, beta_1, lr_end, steps))
-    return model
+    return scale_generator_output(model, init_scale)
 
 
 def summarize(row):
@@ -178,8 +191,14 @@ def write_results(rows, args, argv, total):
             )
             + f", beta_1 {args.beta_1} (both players, both "
             f"methods), lambda_p {args.penalty_weight}, penalty off at "
-            f"coverage {args.coverage_threshold}, latent dim "
-            f"{args.latent_dim}, autoencoder {args.ae_epochs} epochs, "
+            f"coverage {args.coverage_threshold}"
+            + (
+                f" (radius {args.coverage_radius})"
+                if args.coverage_radius is not None
+                else ""
+            )
+            + f", latent dim {args.latent_dim}, generator output init x"
+            f"{args.generator_init_scale}, autoencoder {args.ae_epochs} epochs, "
             f"{args.workers} run(s) at once (one core each). "
             f"Total wall time {total:.0f} s. `hq` = HQS, `seconds` = fit "
             "wall time (the autoencoder's is listed below).",
@@ -227,7 +246,21 @@ def main(argv=None):
         default=0.97,
         help="share of target modes covered at which the penalty switches off",
     )
+    parser.add_argument(
+        "--coverage-radius",
+        type=float,
+        default=None,
+        help="coverage radius in normalized code units (default: calibrated "
+        "by the model)",
+    )
     parser.add_argument("--latent-dim", type=int, default=2)
+    parser.add_argument(
+        "--generator-init-scale",
+        type=float,
+        default=1.0,
+        help="factor on the initial kernel of the generator's output layer "
+        "(both methods)",
+    )
     parser.add_argument("--ae-epochs", type=int, default=3)
     parser.add_argument("--no-ablation", action="store_true")
     parser.add_argument(
@@ -248,12 +281,18 @@ def main(argv=None):
 
     if args.lr_end is not None and not 0 < args.lr_end <= args.lr:
         parser.error(f"--lr-end must be in (0, --lr]. Received: {args.lr_end}")
+    if not args.generator_init_scale > 0:
+        parser.error(
+            "--generator-init-scale must be > 0. "
+            f"Received: {args.generator_init_scale}"
+        )
     common = dict(
         lr=args.lr,
         beta_1=args.beta_1,
         latent_dim=args.latent_dim,
         lr_end=args.lr_end,
         steps=args.steps,
+        init_scale=args.generator_init_scale,
     )
     runs = []
     for data in args.data:
@@ -266,6 +305,7 @@ def main(argv=None):
                 {
                     "penalty_weight": args.penalty_weight,
                     "coverage_threshold": args.coverage_threshold,
+                    "coverage_radius": args.coverage_radius,
                 },
                 **options,
             )
