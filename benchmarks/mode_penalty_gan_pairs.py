@@ -67,7 +67,15 @@ def main(argv=None):
     data = "grid25_mp"
     keras.utils.set_random_seed(args.seed)
     model = benchmark.build_mode_penalty(
-        2, args.seed, data, 1e-3, 0.5, 2, 3, lr_end=1e-5, steps=args.schedule_steps
+        dim=2,
+        seed=args.seed,
+        data=data,
+        lr=1e-3,
+        beta_1=0.5,
+        latent_dim=2,
+        ae_epochs=3,
+        lr_end=1e-5,
+        steps=args.schedule_steps,
     )
     x, spec = load_mixture(data, seed=args.seed)
     x_labels = nearest_mode(x, spec.centers)[0]
