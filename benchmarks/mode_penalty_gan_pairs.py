@@ -31,7 +31,7 @@ from keras import ops
 
 from keras_modegan.atomic_write import write_text
 from keras_modegan.datasets import load_mixture
-from keras_modegan.metrics import nearest_mode
+from keras_modegan.metrics import mode_counts, nearest_mode
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mode_penalty_gan as benchmark  # noqa: E402
@@ -109,8 +109,7 @@ def main(argv=None):
         batches = rng.permutation(np.tile(x, (repeats, 1)))[: steps * 256]
         history = model.fit(batches, batch_size=256, shuffle=False, verbose=0)
         done += steps
-        index, ok = per_mode(ops.convert_to_numpy(model.generate(5000, seed=123)))
-        counts = np.bincount(index[ok], minlength=25)
+        counts = mode_counts(ops.convert_to_numpy(model.generate(5000, seed=123)), spec)
         weights = ops.convert_to_numpy(model.distance_history).mean(0)
         per_mode_w = [weights[target_labels == k].mean() for k in range(25)]
         lines += [
