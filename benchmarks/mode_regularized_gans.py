@@ -20,12 +20,17 @@ protocol (2,500 samples, a mode is covered by >= 1 sample within 3 std,
 those same 2,500 samples within 3 std, which a diffuse generator that
 scatters a few samples everywhere does not pass.
 
-Usage (JAX is the fastest backend on CPU):
+Usage (JAX is the fastest backend on CPU; `--workers 2` runs two trainings
+at once, one per core):
 
     KERAS_BACKEND=jax python benchmarks/mode_regularized_gans.py
+    KERAS_BACKEND=jax python benchmarks/mode_regularized_gans.py \
+        --steps 20000 --workers 2 --lr-end 1e-5 \
+        --output benchmarks/results/mode_regularized_gans_cosine_20k.md
 """
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -33,9 +38,7 @@ import time
 import keras
 
 from keras_modegan.atomic_write import write_text
-from keras_modegan.benchmark import TABLE_COLUMNS, format_table, train_and_score
-from keras_modegan.datasets import get_spec
-from keras_modegan.metrics import mode_coverage
+from keras_modegan.benchmark import TABLE_COLUMNS, format_table, run_experiments
 from keras_modegan.models import ManifoldDiffusionGAN, RegularizedGAN, VanillaGAN
 from keras_modegan.networks import mlp
 
@@ -52,36 +55,54 @@ def _nets(data_dim, *names):
     return {n: mlp(*specs[n], name=n) for n in names}
 
 
-def _optimizers(model, args):
-    return {
-        name: keras.optimizers.Adam(args.lr, beta_1=args.beta_1, beta_2=args.beta_2)
+def build(
+    data_dim, seed, method, lr, beta_1, beta_2, lr_end=None, steps=None, **options
+):
+    """`train_and_score` builder; module-level so worker processes can
+    unpickle it (`functools.partial` fixes everything but the data and the
+    seed). With `lr_end`, every player's learning rate follows a cosine from
+    `lr` to `lr_end` over its updates in `steps` steps (MDGAN's generator
+    updates twice a step, in the manifold and the diffusion step)."""
+    common = dict(latent_dim=LATENT_DIM, latent_prior="uniform", seed=seed)
+    if method == "vanilla_gan":
+        nets = _nets(data_dim, "generator", "discriminator")
+        model = VanillaGAN(**nets, **common)
+    elif method == "regularized_gan":
+        nets = _nets(data_dim, "generator", "encoder", "discriminator")
+        model = RegularizedGAN(**nets, **common, **options)
+    else:
+        nets = _nets(
+            data_dim, "generator", "encoder", "discriminator",
+            "manifold_discriminator",
+        )
+        model = ManifoldDiffusionGAN(**nets, **common, **options)
+    def schedule(name):
+        if lr_end is None:
+            return lr
+        twice = method == "manifold_diffusion_gan" and name == "generator"
+        updates = steps * (2 if twice else 1)
+        return keras.optimizers.schedules.CosineDecay(lr, updates, alpha=lr_end / lr)
+
+    model.compile(optimizers={
+        name: keras.optimizers.Adam(schedule(name), beta_1=beta_1, beta_2=beta_2)
         for name in model.players
-    }
+    })
+    return model
 
 
-def builder(method, args, built, **options):
-    def build(data_dim, seed):
-        common = dict(latent_dim=LATENT_DIM, latent_prior="uniform", seed=seed)
-        if method == "vanilla_gan":
-            nets = _nets(data_dim, "generator", "discriminator")
-            model = VanillaGAN(**nets, **common)
-        elif method == "regularized_gan":
-            nets = _nets(data_dim, "generator", "encoder", "discriminator")
-            model = RegularizedGAN(**nets, **common, **options)
-        else:
-            nets = _nets(
-                data_dim,
-                "generator",
-                "encoder",
-                "discriminator",
-                "manifold_discriminator",
-            )
-            model = ManifoldDiffusionGAN(**nets, **common, **options)
-        model.compile(optimizers=_optimizers(model, args))
-        built.append(model)
-        return model
+def _add_modes20(row):
+    """`modes20`: modes with >= 20 of the scored samples within 3 std."""
+    row["modes20"] = sum(count >= 20 for count in row["counts"])
+    return row
 
-    return build
+
+def _print_row(row):
+    print(
+        f"{row['method']:38s} {row['data']:8s} seed {row['seed']}: "
+        f"modes {row['modes']}, modes20 {row['modes20']}, "
+        f"hq {row['hq']:.3f}, jsd {row['jsd']:.3f}, {row['seconds']:.1f}s",
+        flush=True,
+    )
 
 
 def main(argv=None):
@@ -90,6 +111,8 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr-end", type=float, default=None,
+                        help="decay every learning rate along a cosine to this")
     parser.add_argument("--beta-1", type=float, default=0.5)
     parser.add_argument("--beta-2", type=float, default=0.9)
     parser.add_argument("--lambdas", type=float, default=0.005,
@@ -97,6 +120,8 @@ def main(argv=None):
     parser.add_argument("--mdgan-lambda", type=float, default=1e-2)
     parser.add_argument("--data", nargs="+", default=["circle6", "grid25"])
     parser.add_argument("--no-ablation", action="store_true")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="runs at once, one CPU core each")
     parser.add_argument("--output", default=os.path.join(
         os.path.dirname(__file__), "results", "mode_regularized_gans.md"))
     args = parser.parse_args(argv)
@@ -121,31 +146,23 @@ def main(argv=None):
              dict(lambda1=0.0, lambda2=0.0)),
         ]
 
-    rows = []
     start = time.perf_counter()
-    for label, data, method, options in runs:
-        for seed in range(args.seeds):
-            built = []
-            result = train_and_score(
-                builder(method, args, built, **options),
-                data=data,
-                steps=args.steps,
-                batch_size=args.batch_size,
-                seed=seed,
-            )
-            result.pop("history")
-            spec = get_spec(data)
-            samples = built[0].generate(spec.num_eval_samples, seed=seed)
-            strict = mode_coverage(samples, spec.replace(min_count=20))
-            result["modes20"] = strict["modes"]
-            rows.append(dict(result, method=label))
-            print(
-                f"{label:38s} {data:8s} seed {seed}: modes {result['modes']}, "
-                f"modes20 {result['modes20']}, "
-                f"hq {result['hq']:.3f}, jsd {result['jsd']:.3f}, "
-                f"{result['seconds']:.1f}s",
-                flush=True,
-            )
+    optim = dict(lr=args.lr, beta_1=args.beta_1, beta_2=args.beta_2,
+                 lr_end=args.lr_end, steps=args.steps)
+    rows = run_experiments(
+        [
+            (label, functools.partial(build, method=method, **optim, **options),
+             data)
+            for label, data, method, options in runs
+        ],
+        range(args.seeds),
+        workers=args.workers,
+        on_result=lambda row: _print_row(_add_modes20(row)),
+        steps=args.steps,
+        batch_size=args.batch_size,
+    )
+    for row in rows:
+        row.pop("history")
     total = time.perf_counter() - start
     columns = ["modes", "modes20"] + [c for c in TABLE_COLUMNS if c != "modes"]
     table = format_table(rows, group_by=("method", "data"), columns=columns)
@@ -155,9 +172,12 @@ def main(argv=None):
     )
     settings = (
         f"steps {args.steps}, batch {args.batch_size}, seeds 0-{args.seeds - 1}, "
-        f"Adam lr {args.lr} betas ({args.beta_1}, {args.beta_2}) for every "
-        f"player of every method, Reg-GAN lambda1 = lambda2 = {lam}, "
-        f"MDGAN lambda = {args.mdgan_lambda}; total wall time {total:.0f} s"
+        f"Adam lr {args.lr}"
+        + (f" decayed along a cosine to {args.lr_end}" if args.lr_end else "")
+        + f" betas ({args.beta_1}, {args.beta_2}) for every "
+        f"player of every method, {args.workers} run(s) at once, Reg-GAN "
+        f"lambda1 = lambda2 = {lam}, MDGAN lambda = {args.mdgan_lambda}; "
+        f"total wall time {total:.0f} s"
     )
     print(table)
     print(settings)

@@ -32,7 +32,7 @@ from concurrent import futures
 import numpy as np
 
 from keras_modegan.datasets import get_spec, load_mixture
-from keras_modegan.metrics import mode_coverage
+from keras_modegan.metrics import mode_counts, mode_coverage
 from keras_modegan.validation import positive_int
 
 TABLE_COLUMNS = ("modes", "hq", "registered", "jsd", "kl", "tv", "seconds")
@@ -78,8 +78,10 @@ def train_and_score(
     Returns:
         Dict: the `mode_coverage` metrics plus `seconds` (wall time of
         `fit`), `build_seconds` (wall time of `build_fn`, e.g. a
-        pre-training phase), `steps`, `seed`, `data` (the mixture name) and `history`
-        (the `History.history` dict).
+        pre-training phase), `steps`, `seed`, `data` (the mixture name),
+        `counts` (list of int, the scored samples registered per mode, from
+        `mode_counts`; e.g. for a stricter `min_count`) and `history` (the
+        `History.history` dict).
     """
     import keras
 
@@ -135,6 +137,7 @@ def train_and_score(
         steps=steps,
         seed=seed,
         data=spec.name,
+        counts=mode_counts(samples, spec).tolist(),
         history=dict(history.history),
     )
     return result

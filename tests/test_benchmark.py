@@ -39,6 +39,9 @@ def test_train_and_score_runs_exact_steps():
     assert result["data"] == "cube27"
     assert len(result["history"]["d_loss"]) == 2
     assert 0 <= result["modes"] <= 27 and 0.0 <= result["hq"] <= 1.0
+    counts = result["counts"]
+    assert len(counts) == 27 and sum(counts) == result["registered"]
+    assert sum(c >= 1 for c in counts) == result["modes"]
     assert result["seconds"] > 0
 
 
