@@ -8,6 +8,7 @@ loop over the samples. The target-mode extraction (`kmeans_modes`,
 `sample_modes`) runs once, eagerly, in NumPy.
 """
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -69,29 +70,35 @@ def greedy_mode_matching(generated, modes):
             f"generated samples and {num_modes} modes."
         )
     generated = ops.stop_gradient(ops.convert_to_tensor(generated))
-    modes = ops.stop_gradient(ops.convert_to_tensor(modes, generated.dtype))
+    # At least float32: the stamps below must stay distinct.
+    dtype = keras.backend.standardize_dtype(generated.dtype)
+    dtype = "float64" if dtype == "float64" else "float32"
+    generated = ops.cast(generated, dtype)
+    modes = ops.stop_gradient(ops.convert_to_tensor(modes, dtype))
     centroid = ops.mean(modes, axis=0, keepdims=True)
     # Furthest generated sample from the centroid of the real modes first.
     order = ops.argsort(-ops.sum(ops.square(generated - centroid), axis=-1))
     dist = ops.take(pairwise_squared_distances(generated, modes), order, axis=0)
-    taken_cost = ops.reshape(ops.max(dist) + 1.0, (1,))
+    # A taken mode's cost is its stamp: above every distance, and
+    # increasing with the visit, so sorting the costs after the loop gives
+    # the modes in the order they were taken (few ops per iteration, which
+    # is what an eager backend such as torch pays for).
+    big = ops.max(dist) + 1.0
+    stamps = big * (1.0 + ops.arange(num_generated, dtype=dist.dtype) / num_generated)
+    stamps = ops.reshape(stamps, (num_generated, 1))
 
-    def visit(i, state):
+    def visit(i, taken):
         # Sample order[i] takes its nearest mode not taken before.
-        taken, matched = state
-        row = ops.reshape(ops.slice(dist, (i, 0), (1, num_modes)), (num_modes,))
-        mode = ops.cast(ops.argmin(row + taken), "int32")
-        taken = ops.scatter_update(taken, ops.reshape(mode, (1, 1)), taken_cost)
-        matched = ops.slice_update(
-            matched, ops.reshape(i, (1,)), ops.reshape(mode, (1,))
+        mode = ops.argmin(ops.take(dist, i, axis=0) + taken)
+        return ops.scatter_update(
+            taken, ops.reshape(mode, (1, 1)), ops.take(stamps, i, axis=0)
         )
-        return taken, matched
 
-    init = (
-        ops.zeros((num_modes,), dtype=dist.dtype),
-        ops.zeros((num_generated,), dtype="int32"),
-    )
-    _, matched_in_order = ops.fori_loop(0, num_generated, visit, init)
+    taken = ops.zeros((num_modes,), dist.dtype)
+    taken = ops.fori_loop(0, num_generated, visit, taken)
+    # Untaken modes cost 0 and sort first; the last num_generated are taken.
+    matched_in_order = ops.argsort(taken)[num_modes - num_generated :]
+    matched_in_order = ops.cast(matched_in_order, "int32")
     # matched_in_order[i] belongs to generated sample order[i].
     return ops.take(matched_in_order, ops.argsort(order))
 

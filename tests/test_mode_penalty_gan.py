@@ -76,6 +76,23 @@ def test_greedy_matching_matches_numpy():
         assert len(set(got.tolist())) == m
 
 
+def test_greedy_matching_matches_numpy_on_clustered_and_half_inputs():
+    # 25 tight clusters, fewer samples than modes, as in the 2-D protocol.
+    rng = np.random.default_rng(7)
+    centers = rng.uniform(-4, 4, size=(25, 2))
+    gen = centers[rng.integers(25, size=300)] + 0.05 * rng.normal(size=(300, 2))
+    modes = centers[rng.integers(25, size=320)] + 0.05 * rng.normal(size=(320, 2))
+    gen, modes = gen.astype("float32"), modes.astype("float32")
+    got = _np(mode_matching.greedy_mode_matching(gen, modes))
+    np.testing.assert_array_equal(got, _ref_matching(gen, modes))
+    # float16 inputs are matched in float32 (the result is indices only).
+    gen16, modes16 = gen.astype("float16"), modes.astype("float16")
+    got = _np(mode_matching.greedy_mode_matching(gen16, modes16))
+    np.testing.assert_array_equal(
+        got, _ref_matching(gen16.astype("float32"), modes16.astype("float32"))
+    )
+
+
 def test_greedy_matching_furthest_sample_first():
     # The sample furthest from the modes' centroid (2.0) chooses first and
     # takes the mode at 4; the other, though nearer to 4, gets the mode at 0.
