@@ -45,37 +45,48 @@ from keras_modegan.networks import mlp
 LATENT_DIM = 3
 
 
-def _nets(data_dim, *names):
+def _nets(data_dim, *names, generator_units=(128, 128), discriminator_units=(128,)):
     specs = {
-        "generator": (LATENT_DIM, data_dim, (128, 128)),
-        "encoder": (data_dim, LATENT_DIM, (128, 128)),
-        "discriminator": (data_dim, 1, (128,)),
-        "manifold_discriminator": (data_dim, 1, (128,)),
+        "generator": (LATENT_DIM, data_dim, generator_units),
+        "encoder": (data_dim, LATENT_DIM, generator_units),
+        "discriminator": (data_dim, 1, discriminator_units),
+        "manifold_discriminator": (data_dim, 1, discriminator_units),
     }
     return {n: mlp(*specs[n], name=n) for n in names}
 
 
 def build(
-    data_dim, seed, method, lr, beta_1, beta_2, lr_end=None, steps=None, **options
+    data_dim,
+    seed,
+    method,
+    lr,
+    beta_1,
+    beta_2,
+    lr_end=None,
+    steps=None,
+    units=None,
+    **options,
 ):
     """`train_and_score` builder; module-level so worker processes can
     unpickle it (`functools.partial` fixes everything but the data and the
     seed). With `lr_end`, every player's learning rate follows a cosine from
     `lr` to `lr_end` over its updates in `steps` steps (MDGAN's generator
-    updates twice a step, in the manifold and the diffusion step)."""
+    updates twice a step, in the manifold and the diffusion step). `units`:
+    optional dict of `_nets` keyword arguments (hidden widths)."""
     common = dict(latent_dim=LATENT_DIM, latent_prior="uniform", seed=seed)
     if method == "vanilla_gan":
-        nets = _nets(data_dim, "generator", "discriminator")
+        nets = _nets(data_dim, "generator", "discriminator", **(units or {}))
         model = VanillaGAN(**nets, **common)
     elif method == "regularized_gan":
-        nets = _nets(data_dim, "generator", "encoder", "discriminator")
+        nets = _nets(data_dim, "generator", "encoder", "discriminator", **(units or {}))
         model = RegularizedGAN(**nets, **common, **options)
     else:
         nets = _nets(
             data_dim, "generator", "encoder", "discriminator",
-            "manifold_discriminator",
+            "manifold_discriminator", **(units or {}),
         )
         model = ManifoldDiffusionGAN(**nets, **common, **options)
+
     def schedule(name):
         if lr_end is None:
             return lr
@@ -88,6 +99,19 @@ def build(
         for name in model.players
     })
     return model
+
+
+def _widths(text):
+    """argparse type: `"128,128"` -> `(128, 128)`."""
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        widths = ()
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(
+            f"takes comma-separated positive ints (e.g. 128,128), not {text!r}"
+        )
+    return widths
 
 
 def _add_modes20(row):
@@ -119,6 +143,10 @@ def main(argv=None):
                         help="Reg-GAN lambda1 = lambda2 (Appendix C: 0.005)")
     parser.add_argument("--mdgan-lambda", type=float, default=1e-2)
     parser.add_argument("--data", nargs="+", default=["circle6", "grid25"])
+    parser.add_argument("--generator-units", type=_widths, default=(128, 128),
+                        help="hidden widths of G (and of E, which mirrors it)")
+    parser.add_argument("--discriminator-units", type=_widths, default=(128,),
+                        help="hidden widths of D (and of MDGAN's D2)")
     parser.add_argument("--no-ablation", action="store_true")
     parser.add_argument("--workers", type=int, default=1,
                         help="runs at once, one CPU core each")
@@ -149,9 +177,14 @@ def main(argv=None):
     start = time.perf_counter()
     optim = dict(lr=args.lr, beta_1=args.beta_1, beta_2=args.beta_2,
                  lr_end=args.lr_end, steps=args.steps)
+    units = {
+        "generator_units": args.generator_units,
+        "discriminator_units": args.discriminator_units,
+    }
     rows = run_experiments(
         [
-            (label, functools.partial(build, method=method, **optim, **options),
+            (label, functools.partial(build, method=method, units=units, **optim,
+                                     **options),
              data)
             for label, data, method, options in runs
         ],
@@ -175,7 +208,9 @@ def main(argv=None):
         f"Adam lr {args.lr}"
         + (f" decayed along a cosine to {args.lr_end}" if args.lr_end else "")
         + f" betas ({args.beta_1}, {args.beta_2}) for every "
-        f"player of every method, {args.workers} run(s) at once, Reg-GAN "
+        f"player of every method, hidden widths G/E {units['generator_units']}"
+        f" D/D2 {units['discriminator_units']}, {args.workers} run(s) at once, "
+        "Reg-GAN "
         f"lambda1 = lambda2 = {lam}, MDGAN lambda = {args.mdgan_lambda}; "
         f"total wall time {total:.0f} s"
     )
