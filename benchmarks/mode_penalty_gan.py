@@ -197,6 +197,7 @@ def write_results(rows, args, argv, total):
                 if args.coverage_radius is not None
                 else ""
             )
+            + f", k {args.history_length}, N {args.num_modes} target modes"
             + f", latent dim {args.latent_dim}, generator output init x"
             f"{args.generator_init_scale}, autoencoder {args.ae_epochs} epochs, "
             f"{args.workers} run(s) at once (one core each). "
@@ -253,6 +254,18 @@ def main(argv=None):
         help="coverage radius in normalized code units (default: calibrated "
         "by the model)",
     )
+    parser.add_argument(
+        "--history-length",
+        type=int,
+        default=10,
+        help="k of Eq. 3 (window of the penalty weights and of the switch-off)",
+    )
+    parser.add_argument(
+        "--num-modes",
+        type=int,
+        default=500,
+        help="target modes N, and generated samples matched to them per step",
+    )
     parser.add_argument("--latent-dim", type=int, default=2)
     parser.add_argument(
         "--generator-init-scale",
@@ -281,6 +294,12 @@ def main(argv=None):
 
     if args.lr_end is not None and not 0 < args.lr_end <= args.lr:
         parser.error(f"--lr-end must be in (0, --lr]. Received: {args.lr_end}")
+    for flag in ("history_length", "num_modes"):
+        if getattr(args, flag) < 1:
+            parser.error(
+                f"--{flag.replace('_', '-')} must be a positive int. "
+                f"Received: {getattr(args, flag)}"
+            )
     if not args.generator_init_scale > 0:
         parser.error(
             "--generator-init-scale must be > 0. "
@@ -306,6 +325,8 @@ def main(argv=None):
                     "penalty_weight": args.penalty_weight,
                     "coverage_threshold": args.coverage_threshold,
                     "coverage_radius": args.coverage_radius,
+                    "history_length": args.history_length,
+                    "num_modes": args.num_modes,
                 },
                 **options,
             )
