@@ -229,7 +229,7 @@ class AdversarialModel(keras.Model):
         Example:
 
         ```python
-        model = AdversarialModel.from_preset("wgan_gp_ring8")
+        model = AdversarialModel.from_preset("mixture_density_gan_ring8")
         samples = model.generate(2500, seed=0)
         ```
         """
