@@ -18,6 +18,7 @@ Bad arguments end with a one-line error on stderr and exit code 2.
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -67,6 +68,32 @@ def _non_negative_int(text):
     return value
 
 
+def metrics_json(row):
+    """`row` as strict JSON text (RFC 8259, which has no NaN or Infinity).
+
+    A non-finite float becomes `null`: `mode_coverage` gives `kl = inf` when
+    no generated sample registers to any mode, and Python's default
+    `Infinity` would break `jq`, JavaScript and other strict readers.
+
+    Args:
+        row: dict of JSON-serializable values.
+
+    Returns:
+        str, indented JSON.
+    """
+
+    def finite(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {key: finite(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [finite(item) for item in value]
+        return value
+
+    return json.dumps(finite(row), indent=2, allow_nan=False)
+
+
 def build_parser():
     parser = _Parser(
         prog="keras-modegan",
@@ -84,7 +111,12 @@ def build_parser():
 
     common(sub.add_parser("list", help="list methods and datasets"))
 
-    p = sub.add_parser("train", help="train one method on one mixture")
+    p = sub.add_parser(
+        "train", help="train one method on one mixture",
+        description="Train one method on one mixture and write model.keras, "
+        "history.csv, samples.png, coverage.png and metrics.json (strict "
+        "JSON: an infinite kl is written as null) to --out.",
+    )
     p.add_argument("method", metavar="METHOD", help="a method name (see `list`)")
     p.add_argument("--data", default="ring8", help="mixture name (default ring8)")
     p.add_argument("--epochs", type=_positive(int), default=DEFAULT_EPOCHS)
@@ -329,7 +361,7 @@ def _train(args):
     row = dict(result, method=args.method, data=spec.name, seconds=seconds,
                steps=args.epochs * args.steps_per_epoch, seed=args.seed,
                backend=keras.backend.backend())
-    write_text(paths["metrics"], json.dumps(row, indent=2))
+    write_text(paths["metrics"], metrics_json(row))
     print()
     print(_metrics_table([row], spec))
     print()

@@ -20,6 +20,17 @@ def test_list(capsys):
         assert name in out
 
 
+def _reject_constant(name):
+    raise ValueError(f"metrics.json is not strict JSON: it holds {name}")
+
+
+def test_metrics_json_is_strict():
+    text = cli.metrics_json({"modes": 0, "hq": 0.0, "kl": float("inf"),
+                             "curve": [1.0, float("nan")], "data": "ring8"})
+    assert json.loads(text, parse_constant=_reject_constant) == {
+        "modes": 0, "hq": 0.0, "kl": None, "curve": [1.0, None], "data": "ring8"}
+
+
 def test_train_writes_everything(tmp_path, capsys):
     out_dir = tmp_path / "run"
     code = cli.main(["train", "vanilla_gan", "--data", "ring8", *TINY,
@@ -31,7 +42,8 @@ def test_train_writes_everything(tmp_path, capsys):
     with open(out_dir / "history.csv") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 2 and "modes" in rows[0] and "d_loss" in rows[0]
-    metrics = json.loads((out_dir / "metrics.json").read_text())
+    metrics = json.loads((out_dir / "metrics.json").read_text(),
+                         parse_constant=_reject_constant)
     assert metrics["steps"] == 6 and metrics["data"] == "ring8"
     out = capsys.readouterr().out
     assert "| method | data | modes | hq |" in out
