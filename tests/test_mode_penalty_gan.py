@@ -295,6 +295,24 @@ def test_penalty_switches_off_once_modes_are_covered():
     assert history.history["mode_distance"][1] == 0.0
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() == "torch",
+    reason="jit_compile=True means torch.compile under torch; the docstring's "
+    "advice is for TensorFlow on CPU, where Keras turns XLA off by default",
+)
+def test_penalty_state_under_xla():
+    # The matching loop, the conds and the state updates compile with XLA
+    # (`compile(jit_compile=True)`, which the docstring advises for
+    # TensorFlow on CPU) and switch the penalty off as without it.
+    model = _pretrained(coverage_radius=1e3)
+    model.compile(jit_compile=True)
+    assert model.jit_compile
+    history = run_fit_smoke(model, toy_data(256), batch_size=64, epochs=2)
+    assert float(_np(model.penalty_active)) == 0.0
+    assert int(_np(model.penalty_steps)) == 3
+    np.testing.assert_allclose(history.history["penalty_active"], [0.75, 0.0])
+
+
 def test_one_covered_step_does_not_switch_the_penalty_off():
     # A full window of uncovered steps, then steps that cover every mode:
     # the mean coverage of the last 3 steps reaches 1 only at the third.
