@@ -4,9 +4,11 @@
 keras-modegan list
 keras-modegan train METHOD --data NAME [--epochs N] [--steps-per-epoch K]
                     [--batch-size B] [--seed S] [--backend jax] [--out DIR]
+                    [--jit-compile on]
 keras-modegan evaluate MODEL.keras --data NAME [--seed S] [--plot PNG]
 keras-modegan benchmark METHOD [METHOD ...] --data NAME [NAME ...]
                     [--seeds 5] [--steps N] [--batch-size B] [--out FILE]
+                    [--jit-compile on]
 ```
 
 Arguments are parsed before Keras is imported so that `--backend` can set
@@ -28,6 +30,8 @@ BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_EPOCHS = 20
 DEFAULT_STEPS_PER_EPOCH = 100
 DEFAULT_BATCH_SIZE = 256
+# --jit-compile choices -> `Model.compile(jit_compile=...)`.
+JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -109,6 +113,15 @@ def build_parser():
             help="Keras backend (sets KERAS_BACKEND; default: the environment's)",
         )
 
+    def jit(p):
+        p.add_argument(
+            "--jit-compile", choices=tuple(JIT_COMPILE), default="auto",
+            help="compile(jit_compile=...): 'auto' is Keras' choice, which "
+            "turns XLA off under TensorFlow on a machine without a GPU; 'on' "
+            "forces XLA (TensorFlow, JAX) or torch.compile (PyTorch); 'off' "
+            "runs the step uncompiled (default auto)",
+        )
+
     common(sub.add_parser("list", help="list methods and datasets"))
 
     p = sub.add_parser(
@@ -141,6 +154,7 @@ def build_parser():
         "mode-penalty GAN's autoencoder; default: the method's)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    jit(p)
     common(p)
 
     p = sub.add_parser("evaluate", help="score a saved .keras model")
@@ -164,6 +178,7 @@ def build_parser():
     p.add_argument("--workers", type=_positive(int), default=1,
                    help="runs at once, each on its own CPU core (default 1)")
     p.add_argument("--out", default=None, help="also write the table to FILE")
+    jit(p)
     common(p)
     return parser
 
@@ -237,12 +252,12 @@ def _check_data(name):
 
 
 def _build(method_cls, method, data_dim, seed, x=None, pretrain_epochs=None,
-           batch_size=DEFAULT_BATCH_SIZE, verbose=0):
+           batch_size=DEFAULT_BATCH_SIZE, verbose=0, jit_compile="auto"):
     """`from_mlp` + `compile`; methods with a `pretrain(x, ...)` step (e.g.
     the mode-penalty GAN's autoencoder) are pretrained on `x` here."""
     try:
         model = method_cls.from_mlp(data_dim, seed=seed)
-        model.compile()
+        model.compile(jit_compile=JIT_COMPILE[jit_compile])
     except (ValueError, TypeError, NotImplementedError) as error:
         raise UsageError(
             f"method {method!r} cannot be built for {data_dim}-D mixture "
@@ -317,7 +332,8 @@ def _train(args):
         raise UsageError(f"--batch-size {args.batch_size} > {len(x)} data points")
     model = _build(method_cls, args.method, spec.dim, args.seed, x=x,
                    pretrain_epochs=args.pretrain_epochs,
-                   batch_size=args.batch_size, verbose=0 if args.quiet else 2)
+                   batch_size=args.batch_size, verbose=0 if args.quiet else 2,
+                   jit_compile=args.jit_compile)
     paths = {
         "model": os.path.join(out, "model.keras"),
         "history": os.path.join(out, "history.csv"),
@@ -360,7 +376,7 @@ def _train(args):
                            spec)
     row = dict(result, method=args.method, data=spec.name, seconds=seconds,
                steps=args.epochs * args.steps_per_epoch, seed=args.seed,
-               backend=keras.backend.backend())
+               backend=keras.backend.backend(), jit_compile=args.jit_compile)
     write_text(paths["metrics"], metrics_json(row))
     print()
     print(_metrics_table([row], spec))
@@ -408,13 +424,15 @@ def _evaluate(args):
     return 0
 
 
-def _benchmark_build(data_dim, seed, method, spec, pretrain_epochs, batch_size):
+def _benchmark_build(data_dim, seed, method, spec, pretrain_epochs, batch_size,
+                     jit_compile="auto"):
     # Module level, so that benchmark worker processes can unpickle it.
     from keras_modegan.datasets import load_mixture
 
     x, _ = load_mixture(spec, seed=seed)  # the set train_and_score draws
     return _build(_check_method(method), method, data_dim, seed, x=x,
-                  pretrain_epochs=pretrain_epochs, batch_size=batch_size)
+                  pretrain_epochs=pretrain_epochs, batch_size=batch_size,
+                  jit_compile=jit_compile)
 
 
 def _benchmark(args):
@@ -432,6 +450,7 @@ def _benchmark(args):
             functools.partial(
                 _benchmark_build, method=method, spec=spec,
                 pretrain_epochs=args.pretrain_epochs, batch_size=args.batch_size,
+                jit_compile=args.jit_compile,
             ),
             spec,
         )

@@ -69,6 +69,26 @@ def test_train_3d_mixture(tmp_path):
     assert (tmp_path / "samples.png").is_file()
 
 
+def test_train_jit_compile_off(tmp_path):
+    # Under JAX Keras' "auto" compiles; "off" must reach `compile()` and be
+    # saved with the model, on every backend.
+    code = cli.main(["train", "vanilla_gan", "--data", "ring8", *TINY,
+                     "--jit-compile", "off", "--quiet", "--out", str(tmp_path)])
+    assert code == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["jit_compile"] == "off"
+    loaded = keras.saving.load_model(str(tmp_path / "model.keras"))
+    assert loaded.jit_compile is False
+
+
+@pytest.mark.parametrize("choice, expected", [("on", True), ("off", False)])
+def test_build_passes_jit_compile(choice, expected):
+    from keras_modegan.models import VanillaGAN
+
+    model = cli._build(VanillaGAN, "vanilla_gan", 2, seed=0, jit_compile=choice)
+    assert model.jit_compile is expected
+
+
 def test_benchmark(tmp_path, capsys):
     table_path = tmp_path / "table.md"
     code = cli.main(["benchmark", "vanilla_gan", "--data", "ring8", "--seeds",
@@ -90,6 +110,8 @@ def test_benchmark(tmp_path, capsys):
         (["train", "wgan_gp", "--epochs", "two"], "--epochs"),
         (["train", "wgan_gp", "--batch-size", "0"], "--batch-size"),
         (["train", "wgan_gp", "--backend", "numpy"], "--backend"),
+        (["train", "wgan_gp", "--jit-compile", "yes"], "--jit-compile"),
+        (["benchmark", "wgan_gp", "--jit-compile", "1"], "--jit-compile"),
         (["benchmark", "wgan_gp", "nope"], "unknown method 'nope'"),
         (["benchmark", "wgan_gp", "--workers", "0"], "--workers"),
         (["evaluate", "missing.keras", "--data", "ring8"], "no such model file"),

@@ -84,10 +84,11 @@ class ModePenaltyGAN(VanillaGAN):
     log `coverage`: with the 2-D nets under JAX a step then costs about
     2.4 times a `VanillaGAN` step, against about 3.5 times with the
     penalty on. The matching's 500-iteration loop is compiled under JAX
-    (about 80 steps/s with the penalty on, 2-D nets, 2 CPU cores) but not
-    under TensorFlow on a CPU-only machine, where Keras' `jit_compile="auto"`
-    turns XLA off: `compile(jit_compile=True)` takes TensorFlow from about
-    15 to 50 steps/s. PyTorch runs the loop eagerly (about 10 steps/s).
+    (about 135 steps/s with the penalty on, `from_mlp` nets, batch 256, 2
+    idle CPU cores) but not under TensorFlow on a CPU-only machine, where
+    Keras' `jit_compile="auto"` turns XLA off: `compile(jit_compile=True)`
+    takes TensorFlow from about 37 to 80 steps/s. PyTorch runs the loop
+    eagerly (about 16 steps/s).
 
     Logs `d_loss`, `g_loss` (adversarial part plus penalty), `d_real`,
     `d_fake`, `mode_distance` (Dist of Eq. 2; 0 once the penalty is off),
