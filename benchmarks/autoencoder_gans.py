@@ -59,6 +59,7 @@ from keras_modegan.datasets import get_spec
 from keras_modegan.models import GAAN, DistGAN, VanillaGAN
 from keras_modegan.models.dist_gan import lr_decay_interval, paper_adam
 from keras_modegan.networks import mlp
+from keras_modegan.validation import positive_arg
 
 RESULTS = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "results", "dist_gan_gaan.md"
@@ -125,9 +126,9 @@ def build(data_dim, seed, method, d_steps, rescale, decay_counter="step"):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=10000)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--d-steps", type=int, default=1)
+    parser.add_argument("--steps", type=positive_arg(int), default=10000)
+    parser.add_argument("--seeds", type=positive_arg(int), default=3)
+    parser.add_argument("--d-steps", type=positive_arg(int), default=1)
     parser.add_argument("--rescale", action="store_true")
     parser.add_argument(
         "--decay-counter",
@@ -140,7 +141,10 @@ def main(argv=None):
         "--methods", default="vanilla_gan,dist_gan,gaan,gaan_1"
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="runs at once, one CPU core each"
+        "--workers",
+        type=positive_arg(int),
+        default=1,
+        help="runs at once, one CPU core each",
     )
     parser.add_argument("--output", default=RESULTS)
     args = parser.parse_args(argv)

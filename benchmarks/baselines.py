@@ -30,6 +30,7 @@ from keras_modegan.benchmark import format_table, train_and_score  # noqa: E402
 from keras_modegan.callbacks import plot_samples  # noqa: E402
 from keras_modegan.datasets import get_spec  # noqa: E402
 from keras_modegan.models import METHODS  # noqa: E402
+from keras_modegan.validation import positive_arg
 
 METHOD_NAMES = ("vanilla_gan", "wgan_gp")
 DATA = ("ring8", "grid25")
@@ -37,9 +38,9 @@ DATA = ("ring8", "grid25")
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--seeds", type=positive_arg(int), default=5)
+    parser.add_argument("--steps", type=positive_arg(int), default=1500)
+    parser.add_argument("--batch-size", type=positive_arg(int), default=256)
     parser.add_argument("--out", default="benchmarks/results/baselines.md")
     args = parser.parse_args(argv)
 

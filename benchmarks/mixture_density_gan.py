@@ -33,6 +33,7 @@ from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.models import MixtureDensityGAN, VanillaGAN
 from keras_modegan.networks import mlp
+from keras_modegan.validation import positive_arg
 
 RESULTS = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "results", "mixture_density_gan.md"
@@ -92,9 +93,9 @@ def build_vanilla(data_dim, seed, steps):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=5000)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--steps", type=positive_arg(int), default=5000)
+    parser.add_argument("--seeds", type=positive_arg(int), default=3)
+    parser.add_argument("--batch-size", type=positive_arg(int), default=500)
     parser.add_argument("--data", nargs="+", default=["grid25", "ring8_mdgan"])
     parser.add_argument(
         "--methods",
@@ -103,7 +104,10 @@ def main(argv=None):
         help="mdgan_var<variance> and/or vanilla_gan",
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="runs at once, one CPU core each"
+        "--workers",
+        type=positive_arg(int),
+        default=1,
+        help="runs at once, one CPU core each",
     )
     parser.add_argument("--output", default=RESULTS)
     args = parser.parse_args(argv)

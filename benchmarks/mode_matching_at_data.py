@@ -36,6 +36,7 @@ from keras_modegan import mode_matching
 from keras_modegan.atomic_write import write_text
 from keras_modegan.datasets import load_mixture
 from keras_modegan.metrics import nearest_mode
+from keras_modegan.validation import non_negative_int_arg, positive_arg
 
 
 def score(samples, targets, labels, target_labels, assignment):
@@ -81,9 +82,9 @@ def main(argv=None):
         nargs="+",
         default=["ring8_mp", "grid25_mp", "random25_mp", "cube27_mp"],
     )
-    parser.add_argument("--num-modes", type=int, default=500)
-    parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--num-modes", type=positive_arg(int), default=500)
+    parser.add_argument("--repeats", type=positive_arg(int), default=20)
+    parser.add_argument("--seed", type=non_negative_int_arg, default=0)
     parser.add_argument(
         "--out",
         default=os.path.join(

@@ -30,6 +30,7 @@ from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.datasets import load_mixture
 from keras_modegan.models import ModePenaltyGAN, VanillaGAN
 from keras_modegan.networks import mlp
+from keras_modegan.validation import positive_arg
 
 PAPER = {  # seed 000, Table 1, "Proposed": modes, HQS %, JSD
     "ring8_mp": (8.0, 94.0, 0.04),
@@ -228,9 +229,9 @@ def main(argv=None):
         nargs="+",
         default=["grid25_mp", "ring8_mp", "random25_mp", "cube27_mp"],
     )
-    parser.add_argument("--steps", type=int, default=4000)
-    parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--steps", type=positive_arg(int), default=4000)
+    parser.add_argument("--seeds", type=positive_arg(int), default=2)
+    parser.add_argument("--batch-size", type=positive_arg(int), default=256)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--beta-1", type=float, default=0.9)
     parser.add_argument(
@@ -256,25 +257,25 @@ def main(argv=None):
     )
     parser.add_argument(
         "--history-length",
-        type=int,
+        type=positive_arg(int),
         default=10,
         help="k of Eq. 3 (window of the penalty weights and of the switch-off)",
     )
     parser.add_argument(
         "--num-modes",
-        type=int,
+        type=positive_arg(int),
         default=500,
         help="target modes N, and generated samples matched to them per step",
     )
-    parser.add_argument("--latent-dim", type=int, default=2)
+    parser.add_argument("--latent-dim", type=positive_arg(int), default=2)
     parser.add_argument(
         "--generator-init-scale",
-        type=float,
+        type=positive_arg(float),
         default=1.0,
         help="factor on the initial kernel of the generator's output layer "
         "(both methods)",
     )
-    parser.add_argument("--ae-epochs", type=int, default=3)
+    parser.add_argument("--ae-epochs", type=positive_arg(int), default=3)
     parser.add_argument("--no-ablation", action="store_true")
     parser.add_argument(
         "--curves",
@@ -282,7 +283,10 @@ def main(argv=None):
         help="score every run after each tenth of training (learning curves)",
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="runs at once, one CPU core each"
+        "--workers",
+        type=positive_arg(int),
+        default=1,
+        help="runs at once, one CPU core each",
     )
     parser.add_argument(
         "--out",
@@ -294,17 +298,6 @@ def main(argv=None):
 
     if args.lr_end is not None and not 0 < args.lr_end <= args.lr:
         parser.error(f"--lr-end must be in (0, --lr]. Received: {args.lr_end}")
-    for flag in ("history_length", "num_modes"):
-        if getattr(args, flag) < 1:
-            parser.error(
-                f"--{flag.replace('_', '-')} must be a positive int. "
-                f"Received: {getattr(args, flag)}"
-            )
-    if not args.generator_init_scale > 0:
-        parser.error(
-            "--generator-init-scale must be > 0. "
-            f"Received: {args.generator_init_scale}"
-        )
     common = dict(
         lr=args.lr,
         beta_1=args.beta_1,

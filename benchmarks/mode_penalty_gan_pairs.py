@@ -32,6 +32,7 @@ from keras import ops
 from keras_modegan.atomic_write import write_text
 from keras_modegan.datasets import load_mixture
 from keras_modegan.metrics import mode_counts, nearest_mode
+from keras_modegan.validation import non_negative_int_arg, positive_arg
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mode_penalty_gan as benchmark  # noqa: E402
@@ -48,11 +49,11 @@ def name(k):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=8000)
-    parser.add_argument("--schedule-steps", type=int, default=12000)
-    parser.add_argument("--every", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--draws", type=int, default=3)
+    parser.add_argument("--steps", type=positive_arg(int), default=8000)
+    parser.add_argument("--schedule-steps", type=positive_arg(int), default=12000)
+    parser.add_argument("--every", type=positive_arg(int), default=2000)
+    parser.add_argument("--seed", type=non_negative_int_arg, default=1)
+    parser.add_argument("--draws", type=positive_arg(int), default=3)
     parser.add_argument(
         "--out",
         default=os.path.join(
@@ -60,9 +61,6 @@ def main(argv=None):
         ),
     )
     args = parser.parse_args(argv)
-    for flag in ("steps", "schedule_steps", "every", "draws"):
-        if getattr(args, flag) <= 0:
-            parser.error(f"--{flag.replace('_', '-')} must be > 0")
 
     data = "grid25_mp"
     keras.utils.set_random_seed(args.seed)

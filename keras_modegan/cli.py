@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+from keras_modegan.validation import non_negative_int_arg, positive_arg
+
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_EPOCHS = 20
 DEFAULT_STEPS_PER_EPOCH = 100
@@ -43,33 +45,6 @@ class _Parser(argparse.ArgumentParser):
 
 class UsageError(Exception):
     """A bad argument found after parsing; reported like a parser error."""
-
-
-def _positive(kind):
-    def check(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a positive {kind.__name__}, got {text!r}"
-            ) from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(
-                f"must be a positive {kind.__name__}, got {text!r}"
-            )
-        return value
-
-    return check
-
-
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
 
 
 def metrics_json(row):
@@ -132,16 +107,16 @@ def build_parser():
     )
     p.add_argument("method", metavar="METHOD", help="a method name (see `list`)")
     p.add_argument("--data", default="ring8", help="mixture name (default ring8)")
-    p.add_argument("--epochs", type=_positive(int), default=DEFAULT_EPOCHS)
+    p.add_argument("--epochs", type=positive_arg(int), default=DEFAULT_EPOCHS)
     p.add_argument(
-        "--steps-per-epoch", type=_positive(int), default=DEFAULT_STEPS_PER_EPOCH,
+        "--steps-per-epoch", type=positive_arg(int), default=DEFAULT_STEPS_PER_EPOCH,
         help="training steps per epoch (an epoch is this many steps, not a "
         "pass over the data)",
     )
-    p.add_argument("--batch-size", type=_positive(int), default=DEFAULT_BATCH_SIZE)
-    p.add_argument("--seed", type=_non_negative_int, default=0)
+    p.add_argument("--batch-size", type=positive_arg(int), default=DEFAULT_BATCH_SIZE)
+    p.add_argument("--seed", type=non_negative_int_arg, default=0)
     p.add_argument(
-        "--eval-every", type=_positive(int), default=1,
+        "--eval-every", type=positive_arg(int), default=1,
         help="score modes/hq/jsd every this many epochs",
     )
     p.add_argument(
@@ -149,7 +124,7 @@ def build_parser():
         help="output directory (default runs/METHOD-DATA-seedS)",
     )
     p.add_argument(
-        "--pretrain-epochs", type=_positive(int), default=None,
+        "--pretrain-epochs", type=positive_arg(int), default=None,
         help="epochs of a method's pretraining step, if it has one (e.g. the "
         "mode-penalty GAN's autoencoder; default: the method's)",
     )
@@ -160,22 +135,22 @@ def build_parser():
     p = sub.add_parser("evaluate", help="score a saved .keras model")
     p.add_argument("model", metavar="MODEL.keras")
     p.add_argument("--data", required=True, help="mixture name")
-    p.add_argument("--num-samples", type=_positive(int), default=None,
+    p.add_argument("--num-samples", type=positive_arg(int), default=None,
                    help="generated samples (default: the protocol's)")
-    p.add_argument("--seed", type=_non_negative_int, default=0)
+    p.add_argument("--seed", type=non_negative_int_arg, default=0)
     p.add_argument("--plot", default=None, help="also write a sample plot PNG")
     common(p)
 
     p = sub.add_parser("benchmark", help="several methods x seeds, one table")
     p.add_argument("methods", metavar="METHOD", nargs="+")
     p.add_argument("--data", nargs="+", default=["ring8"], help="mixture name(s)")
-    p.add_argument("--seeds", type=_positive(int), default=5,
+    p.add_argument("--seeds", type=positive_arg(int), default=5,
                    help="number of seeds (0..N-1)")
-    p.add_argument("--steps", type=_positive(int), default=2000)
-    p.add_argument("--batch-size", type=_positive(int), default=DEFAULT_BATCH_SIZE)
-    p.add_argument("--pretrain-epochs", type=_positive(int), default=None,
+    p.add_argument("--steps", type=positive_arg(int), default=2000)
+    p.add_argument("--batch-size", type=positive_arg(int), default=DEFAULT_BATCH_SIZE)
+    p.add_argument("--pretrain-epochs", type=positive_arg(int), default=None,
                    help="epochs of a method's pretraining step, if any")
-    p.add_argument("--workers", type=_positive(int), default=1,
+    p.add_argument("--workers", type=positive_arg(int), default=1,
                    help="runs at once, each on its own CPU core (default 1)")
     p.add_argument("--out", default=None, help="also write the table to FILE")
     jit(p)
