@@ -41,6 +41,7 @@ from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import TABLE_COLUMNS, format_table, run_experiments
 from keras_modegan.models import ManifoldDiffusionGAN, RegularizedGAN, VanillaGAN
 from keras_modegan.networks import mlp
+from keras_modegan.validation import positive_arg
 
 LATENT_DIM = 3
 
@@ -131,9 +132,9 @@ def _print_row(row):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=2500)
-    parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--steps", type=positive_arg(int), default=2500)
+    parser.add_argument("--batch-size", type=positive_arg(int), default=256)
+    parser.add_argument("--seeds", type=positive_arg(int), default=5)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--lr-end", type=float, default=None,
                         help="decay every learning rate along a cosine to this")
@@ -148,7 +149,7 @@ def main(argv=None):
     parser.add_argument("--discriminator-units", type=_widths, default=(128,),
                         help="hidden widths of D (and of MDGAN's D2)")
     parser.add_argument("--no-ablation", action="store_true")
-    parser.add_argument("--workers", type=int, default=1,
+    parser.add_argument("--workers", type=positive_arg(int), default=1,
                         help="runs at once, one CPU core each")
     parser.add_argument("--output", default=os.path.join(
         os.path.dirname(__file__), "results", "mode_regularized_gans.md"))
