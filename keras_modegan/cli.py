@@ -5,7 +5,7 @@ keras-modegan list
 keras-modegan train METHOD --data NAME [--epochs N] [--steps-per-epoch K]
                     [--batch-size B] [--seed S] [--backend jax] [--out DIR]
                     [--jit-compile on]
-keras-modegan evaluate MODEL.keras --data NAME [--seed S] [--plot PNG]
+keras-modegan evaluate MODEL --data NAME [--seed S] [--plot PNG]
 keras-modegan benchmark METHOD [METHOD ...] --data NAME [NAME ...]
                     [--seeds 5] [--steps N] [--batch-size B] [--out FILE]
                     [--jit-compile on]
@@ -132,8 +132,13 @@ def build_parser():
     jit(p)
     common(p)
 
-    p = sub.add_parser("evaluate", help="score a saved .keras model")
-    p.add_argument("model", metavar="MODEL.keras")
+    p = sub.add_parser(
+        "evaluate", help="score a saved .keras model or a zoo preset",
+        description="Score a saved .keras model, a zoo preset (a name from "
+        "`list`) or a preset directory on a mixture's protocol.",
+    )
+    p.add_argument("model", metavar="MODEL",
+                   help="a .keras file, a preset name or a preset directory")
     p.add_argument("--data", required=True, help="mixture name")
     p.add_argument("--num-samples", type=positive_arg(int), default=None,
                    help="generated samples (default: the protocol's)")
@@ -280,6 +285,11 @@ def _list(args):
             f"{spec.std:g}, eval {spec.num_eval_samples} samples, "
             f"min_count {spec.min_count}. {spec.reference}"
         )
+    from keras_modegan.presets import list_presets
+
+    print("\nPresets (keras-modegan evaluate NAME, AdversarialModel.from_preset):")
+    for name, info in sorted(list_presets().items()):
+        print(f"  {name:<31} {info['class_name']}: {info['description']}")
     return 0
 
 
@@ -361,22 +371,38 @@ def _train(args):
     return 0
 
 
-def _evaluate(args):
-    spec = _check_data(args.data)
-    if not os.path.isfile(args.model):
-        raise UsageError(f"no such model file: {args.model!r}")
+def _load(name):
+    """A `.keras` file, a zoo preset's name or a preset directory, loaded."""
     import keras
 
-    import keras_modegan.models  # noqa: F401 (registers the classes)
-    from keras_modegan.metrics import mode_coverage
+    from keras_modegan import presets
+    from keras_modegan.models import AdversarialModel
 
+    if os.path.isfile(name):
+        load = keras.saving.load_model
+    elif name in presets.list_presets() or os.path.isfile(
+        os.path.join(name, presets.CONFIG_FILE)
+    ):
+        load = AdversarialModel.from_preset
+    else:
+        raise UsageError(
+            f"no such model file or preset: {name!r} (presets: "
+            f"{', '.join(sorted(presets.list_presets()))})"
+        )
     try:
-        model = keras.saving.load_model(args.model)
+        return load(name)
     except Exception as error:  # a corrupt or foreign file is a bad argument
         message = str(error).strip().splitlines()
         raise UsageError(
-            f"cannot load {args.model!r}: {message[0] if message else error}"
+            f"cannot load {name!r}: {message[0] if message else error}"
         ) from None
+
+
+def _evaluate(args):
+    spec = _check_data(args.data)
+    from keras_modegan.metrics import mode_coverage
+
+    model = _load(args.model)
     if not hasattr(model, "generate"):
         raise UsageError(f"{args.model!r} is not a keras-modegan model")
     shape = tuple(getattr(model, "data_shape", ()))

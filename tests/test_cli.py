@@ -114,7 +114,8 @@ def test_benchmark(tmp_path, capsys):
         (["benchmark", "wgan_gp", "--jit-compile", "1"], "--jit-compile"),
         (["benchmark", "wgan_gp", "nope"], "unknown method 'nope'"),
         (["benchmark", "wgan_gp", "--workers", "0"], "--workers"),
-        (["evaluate", "missing.keras", "--data", "ring8"], "no such model file"),
+        (["evaluate", "missing.keras", "--data", "ring8"],
+         "no such model file or preset: 'missing.keras' (presets: "),
         (["evaluate", "missing.keras"], "--data"),
         (["frobnicate"], "invalid choice"),
         ([], "required"),
@@ -128,6 +129,36 @@ def test_bad_arguments_exit_2_with_one_line(argv, message, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
     assert message in err and "error:" in err and "Traceback" not in err
+
+
+def test_evaluate_a_preset_by_name_and_by_directory(tmp_path, capsys):
+    # A shipped preset, by name: scored on its own data as its card says
+    # (within sampling noise: the latent draw differs between backends).
+    assert cli.main(["evaluate", "regularized_gan_circle6", "--data",
+                     "circle6"]) == 0
+    row = capsys.readouterr().out.strip().splitlines()[-1]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:2] == ["RegularizedGAN", "circle6"]
+    assert int(cells[2].split("/")[0]) >= 5 and float(cells[3][:-1]) >= 85.0
+
+    # A preset directory, as `save_to_preset` writes it.
+    from keras_modegan.models import VanillaGAN
+
+    model = VanillaGAN.from_mlp(2, hidden_units=(8,))
+    path = str(tmp_path / "tiny")
+    model.save_to_preset(path, description="tiny")
+    assert cli.main(["evaluate", path, "--data", "ring8", "--num-samples",
+                     "64"]) == 0
+    assert "| VanillaGAN | ring8 |" in capsys.readouterr().out
+
+
+def test_list_shows_presets(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "Presets" in out
+    for name in ("mode_penalty_gan_ring8", "regularized_gan_circle6",
+                 "dist_gan_grid25"):
+        assert name in out
 
 
 def test_evaluate_rejects_wrong_dimension(tmp_path, capsys):
