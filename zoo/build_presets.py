@@ -18,6 +18,7 @@ import time
 
 import keras
 
+from keras_modegan.atomic_write import write_text
 from keras_modegan.datasets import as_dataset, load_mixture
 from keras_modegan.metrics import mode_coverage
 from keras_modegan.models import METHODS
@@ -162,8 +163,10 @@ def build(name):
     )
     path = os.path.join(HERE, name)
     model.save_to_preset(path, description=description, card=card)
-    with open(os.path.join(path, "metrics.json"), "w") as f:
-        json.dump({"data": data, **metrics}, f, indent=2, sort_keys=True)
+    write_text(
+        os.path.join(path, "metrics.json"),
+        json.dumps({"data": data, **metrics}, indent=2, sort_keys=True),
+    )
     print(f"{name}: {metrics} in {seconds:.0f} s", flush=True)
 
 
