@@ -25,7 +25,8 @@ from keras_modegan.models import METHODS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# name: method, data, steps, batch size, seed; `adam` (optional) replaces
+# name: method, data, steps, batch size, seed (default 0), `pretrain_epochs`
+# (methods with a `pretrain` step; default theirs); `adam` (optional) replaces
 # `compile()`'s paper optimizers by Adam(**adam) for every player, with the
 # learning rate decayed along a cosine to `lr_end` when given (the protocol
 # of the benchmark that met the paper's target, where it differs).
@@ -105,7 +106,8 @@ Load: `AdversarialModel.from_preset("{name}")` (any backend).
 """
 
 
-def build(name):
+def build(name, out_dir=HERE):
+    """Trains preset `name` of `RECIPES` and writes it to `out_dir/name`."""
     recipe = dict(RECIPES[name])
     method, data = recipe["method"], recipe["data"]
     steps, batch_size = recipe["steps"], recipe["batch_size"]
@@ -122,7 +124,10 @@ def build(name):
     pretrain_words = ""
     if callable(getattr(model, "pretrain", None)):
         # E.g. the mode-penalty GAN's autoencoder and target modes.
-        history = model.pretrain(x, batch_size=batch_size)
+        kwargs = {"batch_size": batch_size}
+        if recipe.get("pretrain_epochs") is not None:
+            kwargs["epochs"] = recipe["pretrain_epochs"]
+        history = model.pretrain(x, **kwargs)
         pretrain_words = (
             f"`pretrain(x, batch_size={batch_size})` "
             f"({len(history.epoch)} epochs), then "
@@ -161,7 +166,7 @@ def build(name):
         num_modes=spec.num_modes,
         **metrics,
     )
-    path = os.path.join(HERE, name)
+    path = os.path.join(out_dir, name)
     model.save_to_preset(path, description=description, card=card)
     write_text(
         os.path.join(path, "metrics.json"),
