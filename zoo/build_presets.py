@@ -25,6 +25,14 @@ from keras_modegan.models import METHODS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# benchmarks/mode_regularized_gans.py's 20K-step cosine protocol.
+MODE_REGULARIZED_PROTOCOL = dict(
+    steps=20000,
+    batch_size=256,
+    adam=dict(learning_rate=1e-3, beta_1=0.5, beta_2=0.9),
+    lr_end=1e-5,
+)
+
 # name: method, data, steps, batch size, seed (default 0), `pretrain_epochs`
 # (methods with a `pretrain` step; default theirs); `adam` (optional) replaces
 # `compile()`'s paper optimizers by Adam(**adam) for every player, with the
@@ -39,20 +47,10 @@ RECIPES = {
     ),
     "gaan_grid25": dict(method="gaan", data="grid25", steps=6000, batch_size=128),
     "regularized_gan_circle6": dict(
-        method="regularized_gan",
-        data="circle6",
-        steps=20000,
-        batch_size=256,
-        adam=dict(learning_rate=1e-3, beta_1=0.5, beta_2=0.9),
-        lr_end=1e-5,
+        method="regularized_gan", data="circle6", **MODE_REGULARIZED_PROTOCOL
     ),
     "manifold_diffusion_gan_circle6": dict(
-        method="manifold_diffusion_gan",
-        data="circle6",
-        steps=20000,
-        batch_size=256,
-        adam=dict(learning_rate=1e-3, beta_1=0.5, beta_2=0.9),
-        lr_end=1e-5,
+        method="manifold_diffusion_gan", data="circle6", **MODE_REGULARIZED_PROTOCOL
     ),
     "mode_penalty_gan_ring8": dict(
         method="mode_penalty_gan",
