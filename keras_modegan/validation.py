@@ -55,7 +55,6 @@ def positive_arg(kind):
             )
         return value
 
-    check.__name__ = f"positive {kind.__name__}"
     return check
 
 
