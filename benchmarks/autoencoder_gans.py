@@ -53,13 +53,13 @@ import time
 
 import keras
 
-from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.datasets import get_spec
 from keras_modegan.models import GAAN, DistGAN, VanillaGAN
 from keras_modegan.models.dist_gan import lr_decay_interval, paper_adam
 from keras_modegan.networks import mlp
-from keras_modegan.validation import positive_arg
+from keras_modegan.utils.atomic_write import write_text
+from keras_modegan.utils.validation import positive_arg
 
 RESULTS = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "results", "dist_gan_gaan.md"

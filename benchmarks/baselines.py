@@ -25,12 +25,12 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras  # noqa: E402
 
-from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, train_and_score  # noqa: E402
 from keras_modegan.callbacks import plot_samples  # noqa: E402
 from keras_modegan.datasets import get_spec  # noqa: E402
 from keras_modegan.models import METHODS  # noqa: E402
-from keras_modegan.validation import positive_arg
+from keras_modegan.utils.atomic_write import write_text
+from keras_modegan.utils.validation import positive_arg
 
 METHOD_NAMES = ("vanilla_gan", "wgan_gp")
 DATA = ("ring8", "grid25")

@@ -29,11 +29,11 @@ import warnings
 
 import keras
 
-from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.models import MixtureDensityGAN, VanillaGAN
 from keras_modegan.networks import mlp
-from keras_modegan.validation import positive_arg
+from keras_modegan.utils.atomic_write import write_text
+from keras_modegan.utils.validation import positive_arg
 
 RESULTS = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "results", "mixture_density_gan.md"

@@ -13,7 +13,7 @@ extracted from other real samples as `ModePenaltyGAN` extracts them
 - `cross`: the share of pairs whose sample and target belong to different
   mixture components, i.e. samples the penalty pulls towards another mode.
 
-Greedy is `keras_modegan.mode_matching.greedy_mode_matching` (the paper's);
+Greedy is `keras_modegan.losses.mode_matching.greedy_mode_matching` (the paper's);
 optimal is the minimum-cost one-to-one matching of the same pairs
 (`scipy.optimize.linear_sum_assignment`), for reference. The codes here
 are the data themselves divided by their RMS spread (an ideal linear
@@ -32,11 +32,11 @@ import numpy as np
 from keras import ops
 from scipy.optimize import linear_sum_assignment
 
-from keras_modegan import mode_matching
-from keras_modegan.atomic_write import write_text
 from keras_modegan.datasets import load_mixture
+from keras_modegan.losses import mode_matching
 from keras_modegan.metrics import nearest_mode
-from keras_modegan.validation import non_negative_int_arg, positive_arg
+from keras_modegan.utils.atomic_write import write_text
+from keras_modegan.utils.validation import non_negative_int_arg, positive_arg
 
 
 def score(samples, targets, labels, target_labels, assignment):

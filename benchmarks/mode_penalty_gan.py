@@ -25,12 +25,12 @@ import time
 
 import keras
 
-from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import format_table, run_experiments
 from keras_modegan.datasets import load_mixture
 from keras_modegan.models import ModePenaltyGAN, VanillaGAN
 from keras_modegan.networks import mlp
-from keras_modegan.validation import positive_arg
+from keras_modegan.utils.atomic_write import write_text
+from keras_modegan.utils.validation import positive_arg
 
 PAPER = {  # seed 000, Table 1, "Proposed": modes, HQS %, JSD
     "ring8_mp": (8.0, 94.0, 0.04),

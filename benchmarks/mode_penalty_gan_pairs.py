@@ -29,10 +29,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_modegan.atomic_write import write_text
 from keras_modegan.datasets import load_mixture
 from keras_modegan.metrics import mode_counts, nearest_mode
-from keras_modegan.validation import non_negative_int_arg, positive_arg
+from keras_modegan.utils.atomic_write import write_text
+from keras_modegan.utils.validation import non_negative_int_arg, positive_arg
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mode_penalty_gan as benchmark  # noqa: E402

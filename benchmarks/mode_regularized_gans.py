@@ -37,11 +37,11 @@ import time
 
 import keras
 
-from keras_modegan.atomic_write import write_text
 from keras_modegan.benchmark import TABLE_COLUMNS, format_table, run_experiments
 from keras_modegan.models import ManifoldDiffusionGAN, RegularizedGAN, VanillaGAN
 from keras_modegan.networks import mlp
-from keras_modegan.validation import positive_arg
+from keras_modegan.utils.atomic_write import write_text
+from keras_modegan.utils.validation import positive_arg
 
 LATENT_DIM = 3
 

@@ -1,20 +1,19 @@
 """keras-modegan: a Keras 3 model zoo of GANs that resist mode collapse."""
 
 from keras_modegan import (
-    atomic_write,
-    autodiff,
     benchmark,
     callbacks,
     datasets,
+    engine,
     layers,
     losses,
     metrics,
     models,
     networks,
-    penalties,
+    utils,
 )
-from keras_modegan.models import WGANGP, AdversarialModel, VanillaGAN
-from keras_modegan.player_optimizers import PlayerOptimizers
+from keras_modegan.engine import AdversarialModel, PlayerOptimizers
+from keras_modegan.models import WGANGP, VanillaGAN
 from keras_modegan.version import __version__
 
 __all__ = [
@@ -23,15 +22,14 @@ __all__ = [
     "VanillaGAN",
     "WGANGP",
     "__version__",
-    "atomic_write",
-    "autodiff",
     "benchmark",
     "callbacks",
     "datasets",
+    "engine",
     "layers",
     "losses",
     "metrics",
     "models",
     "networks",
-    "penalties",
+    "utils",
 ]

@@ -33,7 +33,7 @@ import numpy as np
 
 from keras_modegan.datasets import get_spec, load_mixture
 from keras_modegan.metrics import mode_counts, mode_coverage
-from keras_modegan.validation import positive_int
+from keras_modegan.utils.validation import positive_int
 
 TABLE_COLUMNS = ("modes", "hq", "registered", "jsd", "kl", "tv", "seconds")
 

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from keras_modegan.validation import non_negative_int_arg, positive_arg
+from keras_modegan.utils.validation import non_negative_int_arg, positive_arg
 
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_EPOCHS = 20
@@ -301,7 +301,6 @@ def _train(args):
     )
     import keras
 
-    from keras_modegan.atomic_write import write_text
     from keras_modegan.callbacks import (
         ModeCoverage,
         SamplePlot,
@@ -309,6 +308,7 @@ def _train(args):
     )
     from keras_modegan.datasets import as_dataset, load_mixture
     from keras_modegan.metrics import mode_coverage
+    from keras_modegan.utils.atomic_write import write_text
 
     os.makedirs(out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
@@ -442,8 +442,8 @@ def _benchmark(args):
     specs = [_check_data(d) for d in args.data]
     import functools
 
-    from keras_modegan.atomic_write import write_text
     from keras_modegan.benchmark import format_table, run_experiments
+    from keras_modegan.utils.atomic_write import write_text
 
     runs = [
         (

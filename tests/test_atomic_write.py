@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from keras_modegan.atomic_write import atomic_write, write_text
+from keras_modegan.utils.atomic_write import atomic_write, write_text
 
 
 def test_write_text_creates_directories_and_writes(tmp_path):

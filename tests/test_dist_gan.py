@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from keras_modegan import autoencoder_losses as ael
+from keras_modegan.losses import autoencoder_losses as ael
 from keras_modegan.models import METHODS, DistGAN
 from keras_modegan.networks import mlp
 from tests.helpers import (

@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from keras_modegan import autoencoder_losses as ael
+from keras_modegan.losses import autoencoder_losses as ael
 from keras_modegan.models import GAAN, METHODS, DistGAN
 from tests.helpers import (
     assert_config_round_trip,

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from keras_modegan import mode_matching
+from keras_modegan.losses import mode_matching
 from keras_modegan.models import METHODS, ModePenaltyGAN, VanillaGAN
 from keras_modegan.networks import mlp
 from tests.helpers import (

@@ -6,7 +6,7 @@ import pytest
 from scipy.spatial.distance import pdist
 from scipy.stats import multivariate_normal
 
-from keras_modegan import autodiff
+from keras_modegan.engine import autodiff
 from keras_modegan.layers import SimplexGaussianMixture
 
 

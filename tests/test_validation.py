@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from keras_modegan.validation import (
+from keras_modegan.utils.validation import (
     non_negative,
     non_negative_int_arg,
     positive_arg,

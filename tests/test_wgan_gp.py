@@ -3,9 +3,9 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
+from keras_modegan.losses.penalties import gradient_penalty
 from keras_modegan.models import WGANGP
 from keras_modegan.networks import mlp
-from keras_modegan.penalties import gradient_penalty
 from tests.helpers import (
     assert_config_round_trip,
     assert_save_load_round_trip,

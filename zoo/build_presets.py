@@ -18,10 +18,10 @@ import time
 
 import keras
 
-from keras_modegan.atomic_write import write_text
 from keras_modegan.datasets import as_dataset, load_mixture
 from keras_modegan.metrics import mode_coverage
 from keras_modegan.models import METHODS
+from keras_modegan.utils.atomic_write import write_text
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -6,7 +6,7 @@ from keras import ops
 
 from keras_modegan.callbacks.plotting import save_figure
 from keras_modegan.layers.simplex_gaussian_mixture import SimplexGaussianMixture
-from keras_modegan.validation import positive_int
+from keras_modegan.utils.validation import positive_int
 
 
 class ClusterUsage(keras.callbacks.Callback):

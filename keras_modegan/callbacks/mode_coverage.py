@@ -4,7 +4,7 @@ import keras
 
 from keras_modegan.datasets import get_spec
 from keras_modegan.metrics import mode_coverage
-from keras_modegan.validation import positive_int
+from keras_modegan.utils.validation import positive_int
 
 LOGGED = ("modes", "hq", "jsd", "kl", "tv")
 

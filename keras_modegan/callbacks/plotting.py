@@ -7,7 +7,7 @@ opens a window.
 
 import numpy as np
 
-from keras_modegan.atomic_write import atomic_write
+from keras_modegan.utils.atomic_write import atomic_write
 
 
 def save_figure(figure, path, dpi=100):

@@ -4,7 +4,7 @@
 benchmarks to each class.
 """
 
-from keras_modegan.models.adversarial_model import AdversarialModel
+from keras_modegan.engine import AdversarialModel
 from keras_modegan.models.dist_gan import DistGAN
 from keras_modegan.models.gaan import GAAN
 from keras_modegan.models.manifold_diffusion_gan import ManifoldDiffusionGAN

@@ -6,8 +6,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_modegan import penalties
-from keras_modegan.autoencoder_losses import (
+from keras_modegan.engine.adversarial_model import AdversarialModel
+from keras_modegan.losses import penalties
+from keras_modegan.losses.autoencoder_losses import (
     AE_GAN_LOSSES,
     RECONSTRUCTIONS,
     autoencoder_discriminator_loss,
@@ -16,9 +17,8 @@ from keras_modegan.autoencoder_losses import (
     latent_data_distance,
     reconstruction_loss,
 )
-from keras_modegan.models.adversarial_model import AdversarialModel
 from keras_modegan.networks.mlp import mlp
-from keras_modegan.validation import non_negative, positive_int
+from keras_modegan.utils.validation import non_negative, positive_int
 
 FEATURE_SPACES = ("data", "discriminator")
 PENALTY_NORMS = ("l2", "rms")

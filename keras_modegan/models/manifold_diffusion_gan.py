@@ -5,7 +5,7 @@ from keras import ops
 
 from keras_modegan.models.regularized_gan import _EncoderGAN, squared_distance
 from keras_modegan.networks.mlp import mlp
-from keras_modegan.validation import non_negative
+from keras_modegan.utils.validation import non_negative
 
 
 @keras.saving.register_keras_serializable(package="keras_modegan")

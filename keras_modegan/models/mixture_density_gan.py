@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
+from keras_modegan.engine.adversarial_model import AdversarialModel
 from keras_modegan.layers.simplex_gaussian_mixture import SimplexGaussianMixture
-from keras_modegan.models.adversarial_model import AdversarialModel
 from keras_modegan.networks.mlp import mlp
 
 

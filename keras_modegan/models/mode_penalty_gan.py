@@ -4,10 +4,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_modegan import mode_matching
+from keras_modegan.losses import mode_matching
 from keras_modegan.models.vanilla_gan import VanillaGAN
 from keras_modegan.networks.mlp import mlp
-from keras_modegan.validation import positive_int
+from keras_modegan.utils.validation import positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_modegan")

@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
-from keras_modegan.models.adversarial_model import AdversarialModel
+from keras_modegan.engine.adversarial_model import AdversarialModel
 from keras_modegan.networks.mlp import mlp
-from keras_modegan.validation import non_negative, positive_int
+from keras_modegan.utils.validation import non_negative, positive_int
 
 # Names of the batch-norm moving statistics (`keras.layers.BatchNormalization`).
 _BN_STATISTICS = ("moving_mean", "moving_variance")

@@ -4,9 +4,9 @@ import keras
 from keras import ops
 
 from keras_modegan import losses
-from keras_modegan.models.adversarial_model import AdversarialModel
-from keras_modegan.penalties import gradient_penalty
-from keras_modegan.validation import positive_int
+from keras_modegan.engine.adversarial_model import AdversarialModel
+from keras_modegan.losses.penalties import gradient_penalty
+from keras_modegan.utils.validation import positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_modegan")

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_modegan import autodiff
+from keras_modegan.engine import autodiff
 
 
 def gradient_penalty(critic, real, fake, seed, norm="l2", target=1.0):

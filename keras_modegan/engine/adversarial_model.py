@@ -4,10 +4,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_modegan import autodiff
+from keras_modegan.engine import autodiff
+from keras_modegan.engine.player_optimizers import PlayerOptimizers
 from keras_modegan.networks.mlp import mlp
-from keras_modegan.player_optimizers import PlayerOptimizers
-from keras_modegan.validation import positive_int
+from keras_modegan.utils.validation import positive_int
 
 LATENT_PRIORS = ("normal", "uniform")
 _SEED_STATE_KEY = "seed_generator_state"
@@ -21,7 +21,7 @@ class AdversarialModel(keras.Model):
     `train_step(data)` in `keras.ops` that reads like the paper's algorithm:
     each update is a call to `self.minimize(loss_fn, player)`. The same step
     runs under TensorFlow, JAX and PyTorch; the backend-specific parts live
-    in `keras_modegan.autodiff`, and under JAX the step is wrapped to the
+    in `keras_modegan.engine.autodiff`, and under JAX the step is wrapped to the
     trainer's stateless contract automatically (see `__init_subclass__`).
 
     Args:
