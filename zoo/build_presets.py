@@ -18,6 +18,7 @@ import time
 
 import keras
 
+from keras_modegan import recipes
 from keras_modegan.datasets import as_dataset, load_mixture
 from keras_modegan.metrics import mode_coverage
 from keras_modegan.models import METHODS
@@ -25,62 +26,34 @@ from keras_modegan.utils.atomic_write import write_text
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# benchmarks/mode_regularized_gans.py's 20K-step cosine protocol.
-MODE_REGULARIZED_PROTOCOL = dict(
-    steps=20000,
-    batch_size=256,
-    adam=dict(learning_rate=1e-3, beta_1=0.5, beta_2=0.9),
-    lr_end=1e-5,
-)
-
-# name: method, data, steps, batch size, seed (default 0), `pretrain_epochs`
-# (methods with a `pretrain` step; default theirs); `adam` (optional) replaces
-# `compile()`'s paper optimizers by Adam(**adam) for every player, with the
-# learning rate decayed along a cosine to `lr_end` when given (the protocol
-# of the benchmark that met the paper's target, where it differs).
+# Preset name -> (method, data). Each preset is trained on the recipe that
+# `keras-modegan train METHOD --data DATA` uses (`keras_modegan.recipes`):
+# steps, batch size, seed (default 0), `options` of `from_mlp`,
+# `pretrain_epochs` (methods with a `pretrain` step; default theirs), and
+# the optimizers (`adam` with `lr_end` or `lr_halve_every`: the protocol of
+# the benchmark that met the paper's target, where it differs from
+# `compile()`'s paper optimizers).
+PRESETS = {
+    "mixture_density_gan_ring8": ("mixture_density_gan", "ring8_mdgan"),
+    "dist_gan_grid25": ("dist_gan", "grid25"),
+    "gaan_grid25": ("gaan", "grid25"),
+    "regularized_gan_circle6": ("regularized_gan", "circle6"),
+    "manifold_diffusion_gan_circle6": ("manifold_diffusion_gan", "circle6"),
+    "mode_penalty_gan_ring8": ("mode_penalty_gan", "ring8_mp"),
+}
 RECIPES = {
-    "mixture_density_gan_ring8": dict(
-        method="mixture_density_gan", data="ring8_mdgan", steps=3000, batch_size=500
-    ),
-    "dist_gan_grid25": dict(
-        method="dist_gan", data="grid25", steps=6000, batch_size=128
-    ),
-    "gaan_grid25": dict(method="gaan", data="grid25", steps=6000, batch_size=128),
-    "regularized_gan_circle6": dict(
-        method="regularized_gan", data="circle6", **MODE_REGULARIZED_PROTOCOL
-    ),
-    "manifold_diffusion_gan_circle6": dict(
-        method="manifold_diffusion_gan", data="circle6", **MODE_REGULARIZED_PROTOCOL
-    ),
-    "mode_penalty_gan_ring8": dict(
-        method="mode_penalty_gan",
-        data="ring8_mp",
-        steps=20000,
-        batch_size=256,
-        adam=dict(learning_rate=1e-3, beta_1=0.5),
-        lr_end=1e-5,
-    ),
+    name: dict(recipes.get_recipe(method, data), method=method, data=data)
+    for name, (method, data) in PRESETS.items()
 }
 
 
-def optimizers(model, steps, adam=None, lr_end=None):
-    """`compile()`'s default optimizers, or Adam(**adam) for every player
-    (decayed along a cosine to `lr_end` over `steps` steps if given), and
-    the card's words for them."""
-    if adam is None:
-        return None, "optimizers from `compile()` (the paper's settings)"
-    adam = dict(adam)
-    lr = adam.pop("learning_rate")
-    words = f"Adam(learning rate {lr:g}"
-    if lr_end is not None:
-        words += f" along a cosine to {lr_end:g}"
-        lr = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=lr_end / lr)
-    words += "".join(f", {k} {v:g}" for k, v in adam.items())
-    words += ") for every player (the benchmark's protocol; `compile()` and "
-    words += "`from_preset` use the paper's settings)"
-    return {
-        name: keras.optimizers.Adam(lr, **adam) for name in model.players
-    }, words
+def optimizers(model, recipe):
+    """The recipe's optimizers (None: `compile()`'s) and the card's words."""
+    words = recipes.describe_optimizers(recipe)
+    if recipe.get("adam") is not None:
+        words += (" (the benchmark's protocol; `compile()` and `from_preset` "
+                  "use the paper's settings)")
+    return recipes.build_optimizers(model, recipe), words
 
 
 CARD = """# {name}
@@ -113,10 +86,8 @@ def build(name, out_dir=HERE):
     cls = METHODS[method]
     keras.utils.set_random_seed(seed)
     x, spec = load_mixture(data, seed=seed)
-    model = cls.from_mlp(spec.dim, seed=seed)
-    chosen, optimizer_words = optimizers(
-        model, steps, recipe.get("adam"), recipe.get("lr_end")
-    )
+    model = cls.from_mlp(spec.dim, seed=seed, **recipe.get("options", {}))
+    chosen, optimizer_words = optimizers(model, recipe)
     model.compile(optimizers=chosen)
     start = time.perf_counter()
     pretrain_words = ""
