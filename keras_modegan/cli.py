@@ -2,8 +2,9 @@
 
 ```
 keras-modegan list
-keras-modegan train METHOD --data NAME [--epochs N] [--steps-per-epoch K]
-                    [--batch-size B] [--seed S] [--backend jax] [--out DIR]
+keras-modegan train METHOD --data NAME [--budget cpu|paper] [--steps N]
+                    [--epochs N] [--steps-per-epoch K] [--batch-size B]
+                    [--lr LR] [--seed S] [--backend jax] [--out DIR]
                     [--jit-compile on]
 keras-modegan evaluate MODEL --data NAME [--seed S] [--plot PNG]
 keras-modegan benchmark METHOD [METHOD ...] --data NAME [NAME ...]
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import time
 
+from keras_modegan.recipes import BUDGETS, DEFAULT_BUDGET
 from keras_modegan.utils.validation import non_negative_int_arg, positive_arg
 
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -107,13 +109,38 @@ def build_parser():
     )
     p.add_argument("method", metavar="METHOD", help="a method name (see `list`)")
     p.add_argument("--data", default="ring8", help="mixture name (default ring8)")
-    p.add_argument("--epochs", type=positive_arg(int), default=DEFAULT_EPOCHS)
     p.add_argument(
-        "--steps-per-epoch", type=positive_arg(int), default=DEFAULT_STEPS_PER_EPOCH,
-        help="training steps per epoch (an epoch is this many steps, not a "
-        "pass over the data)",
+        "--budget", choices=BUDGETS, default=DEFAULT_BUDGET,
+        help="which measured recipe (keras_modegan.recipes) trains when no "
+        "--steps/--epochs is given: 'cpu' (what fits a CPU) or 'paper' (the "
+        "paper's budget, where measured); a pair without one trains "
+        f"{DEFAULT_EPOCHS * DEFAULT_STEPS_PER_EPOCH} steps at batch "
+        f"{DEFAULT_BATCH_SIZE} (default {DEFAULT_BUDGET})",
     )
-    p.add_argument("--batch-size", type=positive_arg(int), default=DEFAULT_BATCH_SIZE)
+    p.add_argument(
+        "--steps", type=positive_arg(int), default=None,
+        help="training steps, in place of the recipe's",
+    )
+    p.add_argument(
+        "--epochs", type=positive_arg(int), default=None,
+        help="epochs of --steps-per-epoch steps, in place of the recipe's "
+        "steps; with --steps, the steps are split into this many epochs",
+    )
+    p.add_argument(
+        "--steps-per-epoch", type=positive_arg(int), default=None,
+        help="training steps per epoch (an epoch is this many steps, not a "
+        f"pass over the data; default {DEFAULT_STEPS_PER_EPOCH} with --epochs, "
+        f"else about 1/{DEFAULT_EPOCHS} of the steps)",
+    )
+    p.add_argument(
+        "--batch-size", type=positive_arg(int), default=None,
+        help="batch size, in place of the recipe's",
+    )
+    p.add_argument(
+        "--lr", type=positive_arg(float), default=None,
+        help="initial learning rate of every optimizer, in place of the "
+        "recipe's (its schedule keeps its shape)",
+    )
     p.add_argument("--seed", type=non_negative_int_arg, default=0)
     p.add_argument(
         "--eval-every", type=positive_arg(int), default=1,
@@ -126,7 +153,8 @@ def build_parser():
     p.add_argument(
         "--pretrain-epochs", type=positive_arg(int), default=None,
         help="epochs of a method's pretraining step, if it has one (e.g. the "
-        "mode-penalty GAN's autoencoder; default: the method's)",
+        "mode-penalty GAN's autoencoder; default: the recipe's, else the "
+        "method's)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     jit(p)
@@ -232,12 +260,22 @@ def _check_data(name):
 
 
 def _build(method_cls, method, data_dim, seed, x=None, pretrain_epochs=None,
-           batch_size=DEFAULT_BATCH_SIZE, verbose=0, jit_compile="auto"):
+           batch_size=DEFAULT_BATCH_SIZE, verbose=0, jit_compile="auto",
+           recipe=None, steps=None, learning_rate=None):
     """`from_mlp` + `compile`; methods with a `pretrain(x, ...)` step (e.g.
-    the mode-penalty GAN's autoencoder) are pretrained on `x` here."""
+    the mode-penalty GAN's autoencoder) are pretrained on `x` here. With a
+    `recipe` (`keras_modegan.recipes`), its `from_mlp` options and its
+    optimizers for `steps` steps; `learning_rate` rescales the optimizers."""
+    from keras_modegan import recipes
+
     try:
-        model = method_cls.from_mlp(data_dim, seed=seed)
-        model.compile(jit_compile=JIT_COMPILE[jit_compile])
+        model = method_cls.from_mlp(
+            data_dim, seed=seed, **((recipe or {}).get("options") or {})
+        )
+        model.compile(
+            optimizers=recipes.build_optimizers(model, recipe, steps, learning_rate),
+            jit_compile=JIT_COMPILE[jit_compile],
+        )
     except (ValueError, TypeError, NotImplementedError) as error:
         raise UsageError(
             f"method {method!r} cannot be built for {data_dim}-D mixture "
@@ -270,13 +308,26 @@ def _metrics_table(rows, spec):
     return "\n".join(lines)
 
 
+def _recipe_line(data, budget, recipe):
+    """One line of `list` for a recipe: data, budget, what it reached."""
+    from keras_modegan import recipes
+
+    return (f"--data {data:<12} --budget {budget:<5} "
+            f"{recipes.describe_reached(recipe)}; {recipe['steps']} steps at "
+            f"batch {recipe['batch_size']} ({recipe['result']})")
+
+
 def _list(args):
+    from keras_modegan import recipes
     from keras_modegan.datasets import MIXTURES, get_spec
 
-    print("Methods (keras-modegan train METHOD):")
+    print("Methods (keras-modegan train METHOD; under each, the data sets "
+          "with a measured recipe, `--budget`, and what it reached):")
     for name, cls in sorted(_methods().items()):
         doc = (cls.__doc__ or "").strip().splitlines()
         print(f"  {name:<24} {cls.__name__}: {doc[0] if doc else ''}")
+        for _, data, budget, recipe in recipes.list_recipes(name):
+            print(f"      {_recipe_line(data, budget, recipe)}")
     print("\nDatasets (--data NAME):")
     for name in MIXTURES:
         spec = get_spec(name)
@@ -293,9 +344,86 @@ def _list(args):
     return 0
 
 
+def _steps_per_epoch(steps):
+    """The divisor of `steps` that gives the epoch count closest to
+    DEFAULT_EPOCHS (ModeCoverage scores once an epoch)."""
+    divisors = [d for d in range(1, steps + 1) if steps % d == 0]
+    return min(divisors, key=lambda d: (abs(steps // d - DEFAULT_EPOCHS), -d))
+
+
+def _resolve_budget(args):
+    """Sets `args.epochs`, `args.steps_per_epoch`, `args.batch_size` and
+    `args.pretrain_epochs` from the measured recipe of (method, data,
+    budget) and the flags that override it; prints one line saying which
+    recipe trains, or that none was measured and the default trains.
+
+    Returns:
+        `(recipe, overrides)`: the recipe dict or None, and a dict of the
+        given flags that replaced the recipe's (or the default's) values.
+    """
+    from keras_modegan import recipes
+
+    recipe = recipes.get_recipe(args.method, args.data, args.budget)
+    flags = {"steps": args.steps, "epochs": args.epochs,
+             "steps_per_epoch": args.steps_per_epoch,
+             "batch_size": args.batch_size, "lr": args.lr,
+             "pretrain_epochs": args.pretrain_epochs}
+    overrides = {k: v for k, v in flags.items() if v is not None}
+    base = recipe or {"steps": DEFAULT_EPOCHS * DEFAULT_STEPS_PER_EPOCH,
+                      "batch_size": DEFAULT_BATCH_SIZE}
+    if args.steps is not None:
+        steps = args.steps
+        if args.epochs is not None:
+            if steps % args.epochs:
+                raise UsageError(f"--steps {steps} is not a multiple of "
+                                 f"--epochs {args.epochs}")
+            per_epoch = steps // args.epochs
+            if args.steps_per_epoch not in (None, per_epoch):
+                raise UsageError("--steps, --epochs and --steps-per-epoch "
+                                 "disagree; give two of them")
+            args.steps_per_epoch = per_epoch
+    elif args.epochs is not None:
+        args.steps_per_epoch = args.steps_per_epoch or DEFAULT_STEPS_PER_EPOCH
+        steps = args.epochs * args.steps_per_epoch
+    else:
+        steps = base["steps"]
+    if args.steps_per_epoch is None:
+        args.steps_per_epoch = _steps_per_epoch(steps)
+    if steps % args.steps_per_epoch:
+        raise UsageError(f"{steps} training steps are not a multiple of "
+                         f"--steps-per-epoch {args.steps_per_epoch}")
+    args.steps = steps
+    args.epochs = steps // args.steps_per_epoch
+    if args.batch_size is None:
+        args.batch_size = base["batch_size"]
+    if args.pretrain_epochs is None:
+        args.pretrain_epochs = base.get("pretrain_epochs")
+    if recipe is None:
+        print(
+            f"No measured recipe for {args.method} on {args.data} (budget "
+            f"{args.budget}): the default, {base['steps']} steps at batch "
+            f"{base['batch_size']} with the method's compile() optimizers "
+            "(`keras-modegan list` shows the pairs with a recipe).",
+            flush=True,
+        )
+    else:
+        replaced = ", ".join(f"--{k.replace('_', '-')} {v}"
+                             for k, v in overrides.items())
+        print(
+            f"Recipe {args.budget}/{args.method}/{args.data}: {recipe['steps']} "
+            f"steps at batch {recipe['batch_size']}, "
+            f"{recipes.describe_optimizers(recipe)}; measured "
+            f"{recipes.describe_reached(recipe)} ({recipe['result']})"
+            + (f"; overridden by {replaced}" if replaced else ""),
+            flush=True,
+        )
+    return recipe, overrides
+
+
 def _train(args):
     method_cls = _check_method(args.method)
     spec = _check_data(args.data)
+    recipe, overrides = _resolve_budget(args)
     out = args.out or os.path.join(
         "runs", f"{args.method}-{args.data}-seed{args.seed}"
     )
@@ -318,7 +446,8 @@ def _train(args):
     model = _build(method_cls, args.method, spec.dim, args.seed, x=x,
                    pretrain_epochs=args.pretrain_epochs,
                    batch_size=args.batch_size, verbose=0 if args.quiet else 2,
-                   jit_compile=args.jit_compile)
+                   jit_compile=args.jit_compile, recipe=recipe, steps=args.steps,
+                   learning_rate=args.lr)
     paths = {
         "model": os.path.join(out, "model.keras"),
         "history": os.path.join(out, "history.csv"),
@@ -361,7 +490,8 @@ def _train(args):
                            spec)
     row = dict(result, method=args.method, data=spec.name, seconds=seconds,
                steps=args.epochs * args.steps_per_epoch, seed=args.seed,
-               backend=keras.backend.backend(), jit_compile=args.jit_compile)
+               backend=keras.backend.backend(), jit_compile=args.jit_compile,
+               **_recipe_record(args, recipe, overrides))
     write_text(paths["metrics"], metrics_json(row))
     print()
     print(_metrics_table([row], spec))
@@ -369,6 +499,27 @@ def _train(args):
     for key, path in paths.items():
         print(f"{key:>9}: {path}")
     return 0
+
+
+def _recipe_record(args, recipe, overrides):
+    """What metrics.json records of the budget: the recipe (None: the
+    default trained) and the flags that overrode it."""
+    from keras_modegan import recipes
+
+    source = None
+    if recipe is not None:
+        source = {"budget": args.budget, "method": args.method,
+                  "data": args.data, "result": recipe["result"],
+                  "command": recipe["command"], "reached": recipe["reached"]}
+    return {
+        "recipe": source,
+        "overrides": overrides,
+        "batch_size": args.batch_size,
+        "epochs": args.epochs,
+        "steps_per_epoch": args.steps_per_epoch,
+        "pretrain_epochs": args.pretrain_epochs,
+        "optimizers": recipes.describe_optimizers(recipe, args.lr),
+    }
 
 
 def _load(name):

@@ -23,7 +23,8 @@ A recipe is a plain dict:
   (fraction), `hq_std` (percentage points), `seeds` (how many; 1 means
   seed 0 alone, and the stds are then None).
 - `result`: the file, relative to the repository's root, that holds the
-  measurement; `command`: the command that wrote it.
+  measurement; `command`: the command that wrote it; `label` (optional):
+  the method's name in that file's table, where it is not the `METHODS` key.
 
 Example:
 
@@ -118,6 +119,7 @@ RECIPES = {
             adam=dict(learning_rate=1e-3, beta_1=0.5),
             lr_halve_every=0.25,
             reached=_seeds5(24.6, 0.5, 25, 0.927, 3.2),
+            label="mdgan_var0.25",
             result="benchmarks/results/mixture_density_gan.md",
             command="KERAS_BACKEND=jax python benchmarks/mixture_density_gan.py "
             "--steps 40000 --seeds 5 --workers 2 --data grid25",
@@ -176,6 +178,7 @@ RECIPES = {
             adam=dict(learning_rate=1e-3, beta_1=0.5),
             lr_halve_every=0.25,
             reached=_seeds5(8.0, 0.0, 8, 0.951, 2.2),
+            label="mdgan_var0.25",
             result="benchmarks/results/mixture_density_gan_ring8.md",
             command="KERAS_BACKEND=jax python benchmarks/mixture_density_gan.py "
             "--steps 20000 --seeds 5 --workers 2 --data ring8_mdgan --output "
@@ -235,16 +238,17 @@ def list_recipes(method=None, budget=None):
 def describe_reached(recipe):
     """The quality a recipe reached, in words.
 
-    Example: `"24.6 ± 0.5/25 modes, 92.7% ± 3.2 high-quality (5 seeds)"`.
+    Example: `"24.6/25 modes ± 0.5, 92.7% ± 3.2 high-quality (mean of 5
+    seeds)"`.
     """
     r = recipe["reached"]
     if r["seeds"] == 1:
         return (f"{r['modes']}/{r['num_modes']} modes, {100 * r['hq']:.1f}% "
                 "high-quality (seed 0)")
     return (
-        f"{r['modes']:.1f} ± {r['modes_std']:.1f}/{r['num_modes']} modes, "
+        f"{r['modes']:.1f}/{r['num_modes']} modes ± {r['modes_std']:.1f}, "
         f"{100 * r['hq']:.1f}% ± {r['hq_std']:.1f} high-quality "
-        f"({r['seeds']} seeds)"
+        f"(mean of {r['seeds']} seeds)"
     )
 
 
