@@ -167,14 +167,31 @@ def test_model_losses_match_numpy_on_fixed_nets():
                                rtol=1e-4, atol=1e-7)
 
 
+@pytest.mark.parametrize(
+    "form, norm, hand",
+    [
+        # The fixed D is linear with w = (0.7, -1.2): ||w||^2 = 1.93,
+        # mean(w^2) = 0.965, whatever the interpolate.
+        ("squared_norm", "l2", (1.93 - 1.0) ** 2),  # Eq. 5
+        ("norm", "l2", (np.sqrt(1.93) - 1.0) ** 2),  # WGAN-GP
+        ("norm", "rms", (np.sqrt(0.965) - 1.0) ** 2),  # the authors' code
+    ],
+)
+def test_logged_penalty_uses_the_chosen_form(form, norm, hand):
+    # One critic update: the logged gp is the penalty of D before it moves
+    # (the autoencoder update before it does not touch D).
+    model = _fixed_linear_model(DistGAN, d_steps=1, lambda_p=0.1,
+                                penalty_form=form, penalty_norm=norm, seed=0)
+    model.compile()
+    history = model.fit(toy_data(16), batch_size=16, epochs=1, verbose=0)
+    np.testing.assert_allclose(history.history["gp"][0], hand, rtol=1e-4)
+
+
 def test_first_update_lowers_its_own_loss():
     # With lambda_p = 0 and one critic step, the logged l_r of a second step
     # on the same batch is below the first (the E+G update of Eq. 3 works).
     model = _model(lambda_p=0.0, d_steps=1, seed=0)
-    model.compile(optimizers={
-        "encoder": keras.optimizers.Adam(1e-2),
-        "generator": keras.optimizers.Adam(1e-2),
-    })
+    model.compile(optimizers={"autoencoder": keras.optimizers.Adam(1e-2)})
     x = toy_data(64)
     first = model.fit(x, batch_size=64, epochs=1, verbose=0).history["l_r"][0]
     for _ in range(10):
@@ -243,6 +260,19 @@ def test_config_and_save_load(tmp_path):
     assert clone.effective_lambda_w == 0.5 and clone.gan_loss == "hinge"
     loaded = assert_save_load_round_trip(model, tmp_path)
     run_fit_smoke(loaded, toy_data(128), batch_size=64)
+    for form, norm in (("norm", "rms"), ("squared_norm", "l2")):
+        clone = assert_config_round_trip(
+            _model(penalty_form=form, penalty_norm=norm)
+        )
+        assert (clone.penalty_form, clone.penalty_norm) == (form, norm)
+
+
+def test_configs_without_penalty_form_load_with_the_old_form():
+    # Files saved before `penalty_form` existed were trained with
+    # (||grad||_2 - 1)^2; they must load with it, not with the new default.
+    config = _model().get_config()
+    del config["penalty_form"]
+    assert DistGAN.from_config(config).penalty_form == "norm"
 
 
 def test_paper_defaults():
@@ -251,14 +281,23 @@ def test_paper_defaults():
     assert (model.lambda_r, model.lambda_p, model.d_steps) == (0.1, 0.1, 5)
     assert model.effective_lambda_w == 1.0 and model.latent_prior == "uniform"
     assert model.reconstructions == "real"
+    # Eq. 5's penalty, (||grad||_2^2 - 1)^2.
+    assert (model.penalty_form, model.penalty_norm) == ("squared_norm", "l2")
     model.compile()
+    # One optimizer per update, as the authors' R, D and G solvers.
+    assert set(model.optimizer.players) == {"autoencoder", "discriminator", "generator"}
     for name, optimizer in model.optimizer.players.items():
         assert optimizer.beta_1 == 0.8 and optimizer.beta_2 == 0.999
         schedule = optimizer.get_config()["learning_rate"]["config"]
         assert schedule["initial_learning_rate"] == 1e-3
         assert schedule["decay_rate"] == 0.9 and schedule["staircase"]
-        per_step = {"encoder": 1, "generator": 2, "discriminator": 5}[name]
+        per_step = {"autoencoder": 1, "generator": 1, "discriminator": 5}[name]
         assert schedule["decay_steps"] == 10000 * per_step
+    # One per player: G's optimizer takes two updates a step.
+    shared = DistGAN.from_mlp(2, optimizers_per="player")
+    shared.compile()
+    schedule = shared.optimizer.players["generator"].get_config()["learning_rate"]
+    assert schedule["config"]["decay_steps"] == 20000
 
 
 def test_default_optimizers_can_count_updates_like_the_authors_code():
@@ -266,7 +305,7 @@ def test_default_optimizers_can_count_updates_like_the_authors_code():
     # solvers (E+G, 5 x D, G): the rate falls x0.9 every 10K/7 steps.
     model = DistGAN.from_mlp(2)
     optimizers = model.default_optimizers(decay_counter="update")
-    per_step = {"encoder": 1, "generator": 2, "discriminator": 5}
+    per_step = {"autoencoder": 1, "generator": 1, "discriminator": 5}
     def schedule(optimizer):
         return keras.optimizers.schedules.deserialize(
             optimizer.get_config()["learning_rate"]
@@ -295,6 +334,8 @@ def test_bad_arguments():
         _model(loss="wasserstein")
     with pytest.raises(ValueError, match="`penalty_norm` must be one of"):
         _model(penalty_norm="l1")
+    with pytest.raises(ValueError, match="`penalty_form` must be one of"):
+        _model(penalty_form="squared")
     with pytest.raises(ValueError, match="`feature_space` must be one of"):
         _model(feature_space="pixels")
     with pytest.raises(ValueError, match="`data_range` must be None or a pair"):

@@ -56,7 +56,10 @@ def test_fit_smoke():
 def test_default_optimizers():
     model = tiny()
     model.compile()
-    for name in PLAYERS:
+    assert model.optimizer_names == (
+        "manifold_discriminator", "manifold", "discriminator", "diffusion"
+    )
+    for name in model.optimizer_names:
         opt = model.optimizer.players[name]
         assert np.isclose(float(ops.convert_to_numpy(opt.learning_rate)), 1e-3)
         assert opt.beta_1 == 0.5 and opt.beta_2 == 0.9
@@ -98,6 +101,50 @@ def test_loss_terms_match_numpy():
     np.testing.assert_allclose(out[0], g_loss, rtol=1e-5)
 
 
+def test_lambda_on_chooses_the_weighted_term():
+    # Appendix A (default): d + lambda * (-log D1); Sec. 3.3:
+    # lambda * d + (-log D1). Same nets, same batch, by hand.
+    rng = np.random.default_rng(2)
+    g, wg, bg = linear(3, 2, rng)
+    e, we, be = linear(2, 3, rng)
+    d2, _, _ = linear(2, 1, rng)
+    d1, w1, b1 = linear(2, 1, rng)
+    x = rng.standard_normal((6, 2)).astype("float32")
+    rec = (x @ we + be) @ wg + bg
+    distance = np.mean(np.sum((x - rec) ** 2, axis=1))
+    neg_log_d1 = np.mean(neg_log_sigmoid(rec @ w1 + b1))
+    hand = {
+        "log_d1": distance + 0.3 * neg_log_d1,
+        "distance": 0.3 * distance + neg_log_d1,
+    }
+    losses = {}
+    for lambda_on, expected in hand.items():
+        model = ManifoldDiffusionGAN(g, e, d2, d1, latent_dim=3, lambda_=0.3,
+                                     lambda_on=lambda_on)
+        loss, dist, _ = numpy_of(model.manifold_loss(x))
+        np.testing.assert_allclose(loss, expected, rtol=1e-5)
+        np.testing.assert_allclose(dist, distance, rtol=1e-5)  # logged as is
+        losses[lambda_on] = loss
+    assert not np.isclose(losses["log_d1"], losses["distance"])
+    # At lambda = 1 the two readings are the same loss.
+    same = [
+        numpy_of(ManifoldDiffusionGAN(g, e, d2, d1, latent_dim=3, lambda_=1.0,
+                                      lambda_on=on).manifold_loss(x))[0]
+        for on in ("log_d1", "distance")
+    ]
+    np.testing.assert_allclose(same[0], same[1], rtol=1e-6)
+
+
+def test_default_weighting_is_appendix_a():
+    model = tiny()
+    assert (model.lambda_, model.lambda_on) == (1e-2, "log_d1")
+    # Files saved before `lambda_on` existed used Appendix A's form, the
+    # default, so they load unchanged.
+    config = model.get_config()
+    del config["lambda_on"]
+    assert ManifoldDiffusionGAN.from_config(config).lambda_on == "log_d1"
+
+
 def test_each_player_moves_only_on_its_loss():
     # One player trainable at a time (the others have SGD with lr 0): each
     # player's own loss goes down after one step on a fixed batch.
@@ -110,7 +157,7 @@ def test_each_player_moves_only_on_its_loss():
     }
     z = rng.uniform(-1, 1, (32, 3)).astype("float32")
     for player, loss in checks.items():
-        model = tiny(seed=0)
+        model = tiny(seed=0, optimizers_per="player")
         model.compile(
             optimizers={
                 name: keras.optimizers.SGD(0.05 if name == player else 0.0)
@@ -138,6 +185,8 @@ def test_save_load_and_config(tmp_path):
     assert loaded.lambda_ == 0.05
     run_fit_smoke(loaded, toy_data(128), batch_size=64)
     assert_config_round_trip(model)
+    clone = assert_config_round_trip(tiny(lambda_=2.0, lambda_on="distance"))
+    assert (clone.lambda_, clone.lambda_on) == (2.0, "distance")
 
 
 def test_separate_bn_statistics_in_fit(tmp_path):
@@ -172,11 +221,13 @@ def test_separate_bn_statistics_in_fit(tmp_path):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="lambda_"):
         tiny(lambda_=-0.1)
+    with pytest.raises(ValueError, match="`lambda_on` must be one of"):
+        tiny(lambda_on="d1")
     with pytest.raises(ValueError, match="encoder"):
         ManifoldDiffusionGAN(
             mlp(2, 2), mlp(2, 1), mlp(2, 1), mlp(2, 1), latent_dim=2
         )
-    with pytest.raises(ValueError, match="player"):
+    with pytest.raises(ValueError, match="Unknown update"):
         tiny().compile(optimizers={"critic": "adam"})
 
 

@@ -10,19 +10,39 @@ from keras_modegan.networks.mlp import mlp
 from keras_modegan.utils.validation import positive_int
 
 LATENT_PRIORS = ("normal", "uniform")
+OPTIMIZER_LAYOUTS = ("update", "player")
 _SEED_STATE_KEY = "seed_generator_state"
 
 
 class AdversarialModel(keras.Model):
-    """Base class of the zoo: several players, one optimizer each.
+    """Base class of the zoo: several players, one optimizer per update.
 
     A method subclasses it, names its networks in the class attribute
-    `players` and the values it logs in `metric_names`, and writes one
-    `train_step(data)` in `keras.ops` that reads like the paper's algorithm:
-    each update is a call to `self.minimize(loss_fn, player)`. The same step
-    runs under TensorFlow, JAX and PyTorch; the backend-specific parts live
-    in `keras_modegan.engine.autodiff`, and under JAX the step is wrapped to the
-    trainer's stateless contract automatically (see `__init_subclass__`).
+    `players`, its updates in `updates` and the values it logs in
+    `metric_names`, and writes one `train_step(data)` in `keras.ops` that
+    reads like the paper's algorithm: each update is a call to
+    `self.minimize(loss_fn, update)`. The same step runs under TensorFlow,
+    JAX and PyTorch; the backend-specific parts live in
+    `keras_modegan.engine.autodiff`, and under JAX the step is wrapped to
+    the trainer's stateless contract automatically (see
+    `__init_subclass__`).
+
+    Updates and optimizers: `updates` maps each update's name to the
+    players whose variables it changes (default: one update per player,
+    named after it). Dist-GAN, for instance, declares
+    `{"autoencoder": ("encoder", "generator"), "discriminator":
+    ("discriminator",), "generator": ("generator",)}`: the generator is
+    updated twice a step, on two losses. With `optimizers_per="update"`
+    (the default) every update has its own optimizer, as the papers'
+    authors keep separate solvers, so no optimizer's moment estimates mix
+    two losses; with `optimizers_per="player"` every player has one
+    optimizer that all its updates share. `compile(optimizers=...)` and
+    `default_optimizers()` are keyed by `optimizer_names`, the update names
+    or the player names.
+
+    Logs: the values of `metric_names`, plus `loss`, the sum of the logged
+    `*_loss` values, which Keras's `TerminateOnNaN` reads (it is a
+    divergence signal, not an objective any player minimizes).
 
     Args:
         networks: dict mapping each name in `players` to a Keras model. The
@@ -32,6 +52,8 @@ class AdversarialModel(keras.Model):
         latent_prior: `"normal"` (standard normal) or `"uniform"`
             (uniform on [-1, 1]).
         seed: int or None, seed of the latent sampler.
+        optimizers_per: `"update"` (one optimizer per update, the default)
+            or `"player"` (one per player, shared by its updates).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Example (a method in full is `keras_modegan.models.VanillaGAN`):
@@ -51,6 +73,7 @@ class AdversarialModel(keras.Model):
     """
 
     players = ("generator", "discriminator")
+    updates = None  # dict: update name -> players it changes; None: per player
     metric_names = ()
 
     def __init_subclass__(cls, **kwargs):
@@ -59,7 +82,13 @@ class AdversarialModel(keras.Model):
             cls.train_step = autodiff.stateless_train_step(cls.__dict__["train_step"])
 
     def __init__(
-        self, networks, latent_dim, latent_prior="normal", seed=None, **kwargs
+        self,
+        networks,
+        latent_dim,
+        latent_prior="normal",
+        seed=None,
+        optimizers_per="update",
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.latent_dim = positive_int(latent_dim, "latent_dim")
@@ -69,6 +98,12 @@ class AdversarialModel(keras.Model):
                 f"Received: latent_prior={latent_prior!r}"
             )
         self.latent_prior = latent_prior
+        if optimizers_per not in OPTIMIZER_LAYOUTS:
+            raise ValueError(
+                f"`optimizers_per` must be one of {OPTIMIZER_LAYOUTS}. "
+                f"Received: optimizers_per={optimizers_per!r}"
+            )
+        self.optimizers_per = optimizers_per
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         missing = set(self.players) - set(networks)
@@ -86,9 +121,48 @@ class AdversarialModel(keras.Model):
                 )
             setattr(self, name, networks[name])
         self._build_networks()
+        self._check_updates()
+        total = ("loss",) if any(n.endswith("_loss") for n in self.metric_names) else ()
         self.loss_trackers = [
-            keras.metrics.Mean(name=name) for name in self.metric_names
+            keras.metrics.Mean(name=name) for name in total + self.metric_names
         ]
+
+    def _check_updates(self):
+        for update, players in self.update_players.items():
+            unknown = [p for p in players if p not in self.players]
+            if not players or unknown:
+                raise ValueError(
+                    f"{type(self).__name__}.updates['{update}'] must name "
+                    f"players among {self.players}. Received: {players!r}"
+                )
+
+    @property
+    def update_players(self):
+        """Dict of each update's name to the players whose variables it
+        changes (the class's `updates`, or one update per player)."""
+        if self.updates is None:
+            return {name: (name,) for name in self.players}
+        return {name: tuple(players) for name, players in self.updates.items()}
+
+    @property
+    def optimizer_names(self):
+        """The keys of `compile(optimizers=...)`: the update names, or the
+        player names when `optimizers_per="player"`."""
+        if self.optimizers_per == "update":
+            return tuple(self.update_players)
+        return tuple(self.players)
+
+    def _optimizer_variables(self):
+        """Dict of each optimizer's name to the variables it updates."""
+        if self.optimizers_per == "player":
+            return {name: self.player_variables(name) for name in self.players}
+        return {
+            name: self._variables_of(players)
+            for name, players in self.update_players.items()
+        }
+
+    def _variables_of(self, players):
+        return [v for p in players for v in self.player_variables(p)]
 
     def _build_networks(self):
         latent_shape = (None, self.latent_dim)
@@ -144,38 +218,54 @@ class AdversarialModel(keras.Model):
         """The trainable variables `minimize` updates for `player`."""
         return getattr(self, player).trainable_variables
 
-    def minimize(self, loss_fn, player):
-        """Takes one optimizer step of `player` (or players) on a loss.
+    def minimize(self, loss_fn, update):
+        """Takes one optimizer step of an update on a loss.
 
         Args:
             loss_fn: callable with no arguments returning the scalar loss, or
                 a `(loss, aux)` tuple to also get values computed on the way.
-            player: a player name, or a list of names updated jointly on the
-                same loss (e.g. `["encoder", "generator"]`), each with its
-                own optimizer.
+            update: an update's name (a key of `update_players`), or a list
+                of names updated jointly on the same loss (e.g.
+                `["generator", "encoder"]`), each with its own optimizer.
+                With `optimizers_per="player"`, each player of the update
+                takes the step with its own optimizer.
 
         Returns:
             What `loss_fn` returned, detached from the gradient graph.
         """
-        names = [player] if isinstance(player, str) else list(player)
+        names = [update] if isinstance(update, str) else list(update)
+        update_players = self.update_players
         for name in names:
-            if name not in self.players:
+            if name not in update_players:
                 raise ValueError(
-                    f"`player` must be one of {self.players}. Received: player={name!r}"
+                    f"`update` must be one of {tuple(update_players)}. "
+                    f"Received: update={name!r}"
                 )
-        groups = [(name, self.player_variables(name)) for name in names]
+        if self.optimizers_per == "player":
+            keys = [p for name in names for p in update_players[name]]
+            groups = [(key, self.player_variables(key)) for key in keys]
+        else:
+            groups = [(n, self._variables_of(update_players[n])) for n in names]
         variables = [v for _, vs in groups for v in vs]
+        if len({id(v) for v in variables}) < len(variables):
+            raise ValueError(
+                f"The updates {names} share variables: a joint `minimize` "
+                "must update each variable once."
+            )
         out, grads = autodiff.value_and_grad(loss_fn, variables, lambda: self.variables)
         start = 0
         with autodiff.no_grad():
-            for name, vs in groups:
-                self.optimizer.apply_player(name, grads[start : start + len(vs)], vs)
+            for key, vs in groups:
+                self.optimizer.apply_group(key, grads[start : start + len(vs)], vs)
                 start += len(vs)
         return out
 
     def log(self, **values):
         """Updates the `Mean` trackers named in `metric_names` and returns
         the logs dict `fit` expects. Call it once, at the end of the step."""
+        losses = [values[k] for k in self.metric_names if k.endswith("_loss")]
+        if losses and "loss" not in values:
+            values = dict(values, loss=sum(ops.cast(v, "float32") for v in losses))
         for tracker in self.loss_trackers:
             if tracker.name in values:
                 tracker.update_state(values[tracker.name])
@@ -273,16 +363,21 @@ class AdversarialModel(keras.Model):
         return np.concatenate([ops.convert_to_numpy(c) for c in chunks])
 
     def default_optimizers(self):
-        """The paper's optimizers, one per player. Methods override this."""
-        return {name: keras.optimizers.Adam(2e-4, beta_1=0.5) for name in self.players}
+        """The paper's optimizers, keyed by `optimizer_names`. Methods
+        override this."""
+        return {
+            name: keras.optimizers.Adam(2e-4, beta_1=0.5)
+            for name in self.optimizer_names
+        }
 
     def compile(self, optimizers=None, **kwargs):
         """Configures the players' optimizers.
 
         Args:
-            optimizers: optional dict mapping player names to optimizers
-                (instances, names or configs). Players left out get the
-                paper's settings from `default_optimizers()`.
+            optimizers: optional dict mapping names in `optimizer_names`
+                (the updates, or the players with `optimizers_per="player"`)
+                to optimizers (instances, names or configs). Names left out
+                get the paper's settings from `default_optimizers()`.
             **kwargs: other `keras.Model.compile` arguments (`jit_compile`,
                 `steps_per_execution`, `run_eagerly`). The losses are part of
                 the method, so `loss` and `optimizer` are not accepted.
@@ -291,16 +386,23 @@ class AdversarialModel(keras.Model):
             if key in kwargs:
                 raise ValueError(
                     f"`{key}` is not an argument of {type(self).__name__}."
-                    "compile(): pass one optimizer per player as "
+                    "compile(): pass one optimizer per update as "
                     f"`optimizers={{name: optimizer}}` with names in "
-                    f"{self.players}; the losses are the method's own."
+                    f"{self.optimizer_names}; the losses are the method's own."
                 )
+        if optimizers is not None and not isinstance(optimizers, dict):
+            raise ValueError(
+                "`optimizers` must be a dict mapping names in "
+                f"{self.optimizer_names} to optimizers. "
+                f"Received: optimizers={optimizers!r}"
+            )
         optimizers = dict(optimizers or {})
-        unknown = sorted(set(optimizers) - set(self.players))
+        unknown = sorted(set(optimizers) - set(self.optimizer_names))
         if unknown:
             raise ValueError(
-                f"Unknown player(s) {unknown} in `optimizers`. "
-                f"Accepted keys: {self.players}"
+                f"Unknown update(s) {unknown} in `optimizers`. "
+                f"Accepted keys: {self.optimizer_names} "
+                f"(optimizers_per={self.optimizers_per!r})"
             )
         resolved = self.default_optimizers()
         for name, optimizer in optimizers.items():
@@ -311,10 +413,17 @@ class AdversarialModel(keras.Model):
                     f"`optimizers['{name}']` is not an optimizer: {error}"
                 ) from None
         group = PlayerOptimizers(resolved)
-        group.build_players(
-            {name: self.player_variables(name) for name in self.players}
-        )
+        group.build_players(self._optimizer_variables())
+        # What the user asked for ("auto" by default) is what a saved model
+        # stores, so that it resolves anew under the backend that loads it.
+        self._requested_jit_compile = kwargs.get("jit_compile", "auto")
         super().compile(optimizer=group, **kwargs)
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        if config is not None and hasattr(self, "_requested_jit_compile"):
+            config["jit_compile"] = self._requested_jit_compile
+        return config
 
     def compile_from_config(self, config):
         config = keras.saving.deserialize_keras_object(config)
@@ -324,6 +433,15 @@ class AdversarialModel(keras.Model):
             for k in ("run_eagerly", "steps_per_execution", "jit_compile")
             if k in config
         }
+        saved = set(group.players)
+        if saved != set(self.optimizer_names):
+            raise ValueError(
+                f"The saved optimizers are keyed {sorted(saved)}, but "
+                f"{type(self).__name__} with optimizers_per="
+                f"{self.optimizers_per!r} has {list(self.optimizer_names)}. "
+                "Load with `keras.saving.load_model(path, compile=False)` "
+                "and `compile()` again."
+            )
         self.compile(optimizers=group.players, **kwargs)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
@@ -360,6 +478,7 @@ class AdversarialModel(keras.Model):
                 "latent_dim": self.latent_dim,
                 "latent_prior": self.latent_prior,
                 "seed": self.seed,
+                "optimizers_per": self.optimizers_per,
             }
         )
         for name in self.players:
@@ -369,6 +488,9 @@ class AdversarialModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        # Files written before optimizers were keyed by update had one
+        # optimizer per player: they load as they were trained.
+        config.setdefault("optimizers_per", "player")
         for name in cls.players:
             config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)

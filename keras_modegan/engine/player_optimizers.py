@@ -1,27 +1,47 @@
-"""One optimizer per player, seen by the Keras trainer as one optimizer."""
+"""The optimizers of a GAN's updates, seen by the Keras trainer as one."""
 
 import keras
 
 
+class _VariableGroups:
+    """Holds each group's variables out of the optimizer's tracking, so the
+    group does not count (or save, or thread under JAX) the model's own
+    weights as optimizer variables."""
+
+    def __init__(self, groups):
+        self.groups = {name: list(vs) for name, vs in groups.items()}
+
+
 @keras.saving.register_keras_serializable(package="keras_modegan")
 class PlayerOptimizers(keras.optimizers.Optimizer):
-    """Groups the optimizers of a GAN's players (generator, discriminator...).
+    """Groups a GAN's optimizers: one per update (or one per player).
+
+    A method's `train_step` makes several updates (Dist-GAN's autoencoder,
+    discriminator and generator updates), each with its own optimizer, as
+    the papers' authors keep separate solvers; an update may change the
+    variables of several players, and two updates may change the same
+    player's variables (Dist-GAN's generator is updated on the autoencoder
+    loss and on the adversarial loss), each optimizer keeping its own
+    moment estimates. `AdversarialModel` keys this group by update names
+    (`optimizers_per="update"`) or by player names (`"player"`).
 
     Keras trainers know one `model.optimizer`; under JAX they thread only its
     `variables` through the compiled step. This group exposes the variables of
-    every player's optimizer, so Adam moments and step counters of all
-    players live in the trainer's state, and `apply_player` updates one
-    player only. (`keras.optimizers.MultiOptimizer` groups optimizers too,
-    but its `apply` requires the gradients of all variables at once, while
-    a GAN step updates one player at a time.)
+    every member optimizer, so Adam moments and step counters of all of them
+    live in the trainer's state, and `apply_group` applies one member only.
+    (`keras.optimizers.MultiOptimizer` groups optimizers too, but its `apply`
+    requires the gradients of all variables at once, while a GAN step
+    updates one player at a time.) The members are listed in `optimizers`,
+    where Keras's learning-rate callbacks (`LearningRateScheduler`,
+    `ReduceLROnPlateau`) and TensorBoard look for them.
 
     Its own `iterations` counts training steps (one per `train_step`), which
-    is what callbacks such as TensorBoard read; each player's optimizer
-    counts its own updates, which is what its learning-rate schedule reads.
+    is what callbacks such as TensorBoard read; each member counts its own
+    updates, which is what its learning-rate schedule reads.
 
     Args:
-        optimizers: dict mapping player names to `keras.optimizers.Optimizer`
-            instances.
+        optimizers: dict mapping update (or player) names to
+            `keras.optimizers.Optimizer` instances, names or configs.
         name: name of the group.
 
     Example:
@@ -38,51 +58,76 @@ class PlayerOptimizers(keras.optimizers.Optimizer):
         super().__init__(learning_rate=0.0, name=name, **kwargs)
         if not isinstance(optimizers, dict) or not optimizers:
             raise ValueError(
-                "`optimizers` must be a non-empty dict mapping player names "
+                "`optimizers` must be a non-empty dict mapping update names "
                 f"to optimizers. Received: optimizers={optimizers!r}"
             )
-        self._players = {}
-        for player, optimizer in optimizers.items():
+        members = {}
+        for key, optimizer in optimizers.items():
             optimizer = keras.optimizers.get(optimizer)
             if isinstance(optimizer, PlayerOptimizers):
                 raise ValueError(
-                    f"`optimizers['{player}']` cannot itself be a PlayerOptimizers."
+                    f"`optimizers['{key}']` cannot itself be a PlayerOptimizers."
                 )
-            self._players[player] = optimizer
+            if any(optimizer is other for other in members.values()):
+                raise ValueError(
+                    f"`optimizers['{key}']` is the same optimizer instance as "
+                    "another entry: give each update its own optimizer."
+                )
+            members[key] = optimizer
+        names = [optimizer.name for optimizer in members.values()]
+        if len(set(names)) < len(names):
+            # Keras's callbacks log `learning_rate_<name>` per member.
+            for key, optimizer in members.items():
+                optimizer.name = key
+        self._players = members
+        self._groups = _VariableGroups({})
 
     @property
     def players(self):
-        """Dict of player name to that player's optimizer."""
+        """Dict of update (or player) name to its optimizer."""
         return dict(self._players)
 
+    @property
+    def optimizers(self):
+        """The member optimizers, as Keras's learning-rate callbacks and
+        TensorBoard expect them under `model.optimizer.optimizers`."""
+        return list(self._players.values())
+
     def build_players(self, variables):
-        """Builds each player's optimizer on that player's variables.
+        """Builds each member optimizer on the variables it updates.
 
         Args:
-            variables: dict mapping player names to lists of variables.
+            variables: dict mapping each name of the group to its list of
+                variables.
         """
         if self.built:
             return
-        self._player_variables = {p: list(variables[p]) for p in self._players}
-        for player, optimizer in self._players.items():
-            optimizer.build(self._player_variables[player])
-        super().build([v for vs in variables.values() for v in vs])
+        missing = sorted(set(self._players) - set(variables))
+        if missing:
+            raise ValueError(f"No variables given for {missing}.")
+        self._groups = _VariableGroups({k: variables[k] for k in self._players})
+        for key, optimizer in self._players.items():
+            optimizer.build(self._groups.groups[key])
+        super().build([])
 
     def build(self, variables):
         if not self.built:
             raise ValueError(
                 "PlayerOptimizers must be built with `build_players()`, "
-                "which knows which variables belong to which player."
+                "which knows which variables belong to which update."
             )
 
-    def apply_player(self, player, grads, variables):
-        """Applies `grads` to `variables` with the optimizer of `player`."""
-        self._players[player].apply(grads, variables)
+    def apply_group(self, name, grads, variables):
+        """Applies `grads` to `variables` with the optimizer named `name`."""
+        self._players[name].apply(grads, variables)
+
+    # The name before optimizers could be keyed by update.
+    apply_player = apply_group
 
     def apply(self, grads, trainable_variables=None):
         raise ValueError(
-            "PlayerOptimizers updates one player at a time: use "
-            "`apply_player(player, grads, variables)`."
+            "PlayerOptimizers updates one group at a time: use "
+            "`apply_group(name, grads, variables)`."
         )
 
     @property
@@ -93,15 +138,38 @@ class PlayerOptimizers(keras.optimizers.Optimizer):
         return variables
 
     def finalize_variable_values(self, var_list):
-        for player, optimizer in self._players.items():
-            optimizer.finalize_variable_values(self._player_variables[player])
+        for key, optimizer in self._players.items():
+            optimizer.finalize_variable_values(self._groups.groups[key])
+
+    def load_own_variables(self, store):
+        variables = self.variables
+        count = len(store.keys())
+        own = len(self._variables)
+        # Files written before 0.3 also hold the model's weights after the
+        # group's own variables (the group tracked them by mistake).
+        legacy = sum(len(vs) for vs in self._groups.groups.values())
+        if count == len(variables):
+            indices = range(count)
+        elif count == len(variables) + legacy:
+            indices = list(range(own)) + list(range(own + legacy, count))
+        else:
+            raise ValueError(
+                f"The saved optimizer state has {count} variables, but the "
+                f"optimizers of {sorted(self._players)} have {len(variables)}. "
+                "The file was saved with other optimizers (or another "
+                "`optimizers_per` layout): load it with "
+                "`keras.saving.load_model(path, compile=False)` and "
+                "`compile()` again to start the optimizers afresh."
+            )
+        for variable, index in zip(variables, indices):
+            variable.assign(store[str(index)])
 
     def get_config(self):
         return {
             "name": self.name,
             "optimizers": {
-                player: keras.optimizers.serialize(optimizer)
-                for player, optimizer in self._players.items()
+                key: keras.optimizers.serialize(optimizer)
+                for key, optimizer in self._players.items()
             },
         }
 
@@ -109,9 +177,7 @@ class PlayerOptimizers(keras.optimizers.Optimizer):
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         config["optimizers"] = {
-            player: keras.optimizers.deserialize(
-                optimizer, custom_objects=custom_objects
-            )
-            for player, optimizer in config["optimizers"].items()
+            key: keras.optimizers.deserialize(optimizer, custom_objects=custom_objects)
+            for key, optimizer in config["optimizers"].items()
         }
         return cls(**config)

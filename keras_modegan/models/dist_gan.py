@@ -17,11 +17,12 @@ from keras_modegan.losses.autoencoder_losses import (
     latent_data_distance,
     reconstruction_loss,
 )
+from keras_modegan.losses.penalties import PENALTY_FORMS, PENALTY_NORMS
+from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.networks.mlp import mlp
 from keras_modegan.utils.validation import non_negative, positive_int
 
 FEATURE_SPACES = ("data", "discriminator")
-PENALTY_NORMS = ("l2", "rms")
 LR_DECAY_COUNTERS = ("step", "update")
 
 
@@ -98,7 +99,20 @@ class DistGAN(AdversarialModel):
     paper; "fake", as in VAE-GAN, MDGAN and the authors' 2-D code; "none"),
     the gradient penalty (`lambda_p=0` switches it off), L_W (`lambda_r=0`
     switches it off) and the hinge loss of its CIFAR/STL experiments
-    (`loss="hinge"`).
+    (`loss="hinge"`). The paper's Dist-GAN_1 of Fig. 5 is
+    `lambda_r=0, lambda_p=0` with each of the three `reconstructions`.
+
+    Gradient penalty. Eq. 5 (like GAAN's Eq. 4) writes the penalty on the
+    squared norm, `L_P = (||grad D(x_hat)||_2^2 - 1)^2`: that is the
+    default, `penalty_form="squared_norm"` with `penalty_norm="l2"`. The
+    authors' code (github.com/tntrung/gan, the 2-D `utils.gradient_penalty`
+    and the image `distgan.py`) computes the WGAN-GP form on the root mean
+    square of the gradient instead, `(sqrt(mean(grad^2)) - 1)^2`:
+    `penalty_form="norm", penalty_norm="rms"`. The papers and the code
+    disagree here; the default follows the papers. Near norm 1 the squared
+    form is about 4x the WGAN-GP form `(||grad||_2 - 1)^2` at the same
+    `lambda_p` (`penalty_form="norm"`, this model's only form before the
+    option existed; files saved then load with it).
 
     Feature space. For images the paper computes L_R and L_W on features
     Phi(x) of the discriminator's last convolutional layer. With
@@ -140,9 +154,12 @@ class DistGAN(AdversarialModel):
             term L_C in Eq. 5 (1 in the paper; the authors' image code uses
             0.05).
         loss: `"log"` (Eq. 5) or `"hinge"` for the discriminator.
-        penalty_norm: `"l2"`, the gradient's Euclidean norm as in WGAN-GP,
-            which Eq. 5 cites, or `"rms"`, its root mean square over the
-            features as in the authors' code.
+        penalty_norm: `"l2"`, the gradient's Euclidean norm, as Eq. 5
+            writes it, or `"rms"`, its root mean square over the features,
+            as the authors' code computes it.
+        penalty_form: `"squared_norm"` (Eq. 5, `(n^2 - 1)^2` for the norm
+            n) or `"norm"` (`(n - 1)^2`, WGAN-GP and the authors' code);
+            see "Gradient penalty" above.
         d_steps: positive int, discriminator updates per step (Algorithm 1
             has 1; the authors' 2-D code uses 5).
         feature_space: `"data"` or `"discriminator"`, where L_R and L_W are
@@ -151,6 +168,11 @@ class DistGAN(AdversarialModel):
             [low, high] to [0, 1] for the networks.
         latent_prior: `"uniform"` (on [-1, 1], the paper) or `"normal"`.
         seed: int or None, seed of the latent sampler.
+        optimizers_per: `"update"` (default): one optimizer per update
+            (`autoencoder`, `discriminator`, `generator`), as the authors'
+            code keeps separate solvers, so the generator's two updates
+            never mix their Adam moments; `"player"`: one per player, the
+            autoencoder and adversarial updates sharing G's optimizer.
         **kwargs: `keras.Model` arguments.
 
     Example:
@@ -167,6 +189,13 @@ class DistGAN(AdversarialModel):
     """
 
     players = ("encoder", "generator", "discriminator")
+    # Algorithm 1's three updates; the authors' code keeps a solver for
+    # each (github.com/tntrung/gan: R, D and G solvers).
+    updates = {
+        "autoencoder": ("encoder", "generator"),
+        "discriminator": ("discriminator",),
+        "generator": ("generator",),
+    }
     metric_names = ("l_r", "l_w", "d_loss", "gp", "g_loss", "d_real", "d_fake",
                     "d_recon")
 
@@ -183,6 +212,7 @@ class DistGAN(AdversarialModel):
         reconstruction_weight=1.0,
         loss="log",
         penalty_norm="l2",
+        penalty_form="squared_norm",
         d_steps=1,
         feature_space="data",
         data_range=None,
@@ -208,6 +238,7 @@ class DistGAN(AdversarialModel):
         )
         self.gan_loss = _choice(loss, "loss", AE_GAN_LOSSES)
         self.penalty_norm = _choice(penalty_norm, "penalty_norm", PENALTY_NORMS)
+        self.penalty_form = _choice(penalty_form, "penalty_form", PENALTY_FORMS)
         self.d_steps = positive_int(d_steps, "d_steps")
         self.feature_space = _choice(feature_space, "feature_space", FEATURE_SPACES)
         self.data_range = self._check_data_range(data_range)
@@ -318,7 +349,7 @@ class DistGAN(AdversarialModel):
             )
             return l_r + self.lambda_r * l_w, l_r, l_w
 
-        _, l_r, l_w = self.minimize(autoencoder_loss_fn, ["encoder", "generator"])
+        _, l_r, l_w = self.minimize(autoencoder_loss_fn, "autoencoder")
 
         # 2. Discriminator on Eq. 5 (E and G fixed: one reconstruction).
         x_r = ops.stop_gradient(
@@ -346,6 +377,7 @@ class DistGAN(AdversarialModel):
                     x_f,
                     self.seed_generator,
                     norm=self.penalty_norm,
+                    form=self.penalty_form,
                 )
             return d_loss + self.lambda_p * gp, gp, d_real, d_fake, d_recon
 
@@ -395,11 +427,14 @@ class DistGAN(AdversarialModel):
 
     def default_optimizers(self, decay_counter="step"):
         """Adam, lr 1e-3, betas (0.8, 0.999), lr x0.9 every 10K steps (the
-        papers' 2-D settings), one optimizer per player.
+        papers' 2-D settings), one optimizer per update (autoencoder,
+        discriminator, generator), or per player with
+        `optimizers_per="player"`.
 
-        Each player's schedule counts its own updates (E: 1, G: 2, D:
-        `d_steps` per training step), so its decay interval in updates is
-        scaled to decay at the same training step for all players.
+        Each optimizer's schedule counts its own updates (autoencoder 1,
+        discriminator `d_steps`, generator 1 per training step; per player:
+        E 1, G 2, D `d_steps`), so its decay interval in updates is scaled
+        to decay at the same training step for all of them.
 
         Args:
             decay_counter: what the "10K steps" count. `"step"` (default):
@@ -412,11 +447,14 @@ class DistGAN(AdversarialModel):
                 steps: to ~0.11x after 30K steps, ~0.0006x after 100K.
 
         Returns:
-            Dict of player name to `keras.optimizers.Adam`.
+            Dict of each name in `optimizer_names` to `keras.optimizers.Adam`.
         """
         interval = lr_decay_interval(decay_counter, self.d_steps)
-        updates = {"encoder": 1, "generator": 2, "discriminator": self.d_steps}
-        return {name: paper_adam(interval, updates[name]) for name in self.players}
+        per_step = {"discriminator": self.d_steps, "autoencoder": 1, "encoder": 1}
+        per_step["generator"] = 1 if self.optimizers_per == "update" else 2
+        return {
+            name: paper_adam(interval, per_step[name]) for name in self.optimizer_names
+        }
 
     @classmethod
     def from_mlp(
@@ -460,6 +498,43 @@ class DistGAN(AdversarialModel):
             **kwargs,
         )
 
+    @classmethod
+    def from_dcgan(
+        cls,
+        image_shape,
+        architecture="quarter",
+        latent_dim=None,
+        seed=None,
+        lambda_r=1.0,
+        lambda_p=1.0,
+        **kwargs,
+    ):
+        """The paper's image setup (Sec. 4): L_R and L_W on Phi(x), the
+        discriminator's flattened last conv features, `lambda_w` from
+        their size, `lambda_p = lambda_r = 1`, one critic update per step,
+        on the image nets of an architecture (Table 1: Unrolled GAN's
+        Stacked MNIST nets, `"quarter"` and `"half"`).
+
+        Args:
+            image_shape, architecture, latent_dim, seed: see
+                `VanillaGAN.from_dcgan`.
+            lambda_r: weight of L_W.
+            lambda_p: weight of the gradient penalty.
+            **kwargs: the other constructor arguments.
+
+        Example:
+
+        ```python
+        gan = DistGAN.from_dcgan((28, 28, 3), "quarter", seed=0)
+        ```
+        """
+        kwargs.setdefault("feature_space", "discriminator")
+        return build_from_dcgan(
+            cls, image_shape, architecture, latent_dim, seed,
+            roles={"discriminator": "features"}, lambda_r=lambda_r,
+            lambda_p=lambda_p, **kwargs,
+        )
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -471,6 +546,7 @@ class DistGAN(AdversarialModel):
                 "reconstruction_weight": self.reconstruction_weight,
                 "loss": self.gan_loss,
                 "penalty_norm": self.penalty_norm,
+                "penalty_form": self.penalty_form,
                 "d_steps": self.d_steps,
                 "feature_space": self.feature_space,
                 "data_range": None if self.data_range is None
@@ -478,3 +554,11 @@ class DistGAN(AdversarialModel):
             }
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        # Files written before `penalty_form` existed were trained with the
+        # WGAN-GP form: they load as they were trained.
+        config.setdefault("penalty_form", "norm")
+        return super().from_config(config)

@@ -7,6 +7,8 @@ from keras_modegan.models.regularized_gan import _EncoderGAN, squared_distance
 from keras_modegan.networks.mlp import mlp
 from keras_modegan.utils.validation import non_negative
 
+LAMBDA_TERMS = ("log_d1", "distance")
+
 
 @keras.saving.register_keras_serializable(package="keras_modegan")
 class ManifoldDiffusionGAN(_EncoderGAN):
@@ -14,26 +16,50 @@ class ManifoldDiffusionGAN(_EncoderGAN):
 
     Paper: https://arxiv.org/abs/1612.02136 (Sec. 3.3 and the pseudo code
     of Appendix A). Each step has four updates, in the order of the paper
-    and of the authors' 1-D code (github.com/tntrung/gan, `mdgan`):
+    and of the MDGAN baseline in the Dist-GAN authors' 1-D code
+    (github.com/tntrung/gan, `distgan_toy1d/gan.py`, `model='mdgan'`):
 
     Manifold step, on the real batch x:
     1. D1 (`manifold_discriminator`) separates x (real) from G(E(x))
        (fake): minimizes `-log D1(x) - log(1 - D1(G(E(x))))`.
     2. G and E jointly minimize
-       `||x - G(E(x))||^2 - lambda * log D1(G(E(x)))` (batch mean).
+       `||x - G(E(x))||^2 - lambda * log D1(G(E(x)))` (batch mean;
+       Appendix A, the default `lambda_on="log_d1"`), or
+       `lambda * ||x - G(E(x))||^2 - log D1(G(E(x)))` (Sec. 3.3,
+       `lambda_on="distance"`).
     Diffusion step:
     3. D2 (`discriminator`) separates G(E(x)) (real) from G(z) (fake).
     4. G minimizes `-log D2(G(z))` on fresh z.
 
-    Notes on the sources: Appendix A updates only G in step 2; the encoder
-    has to be trained by some loss and the authors' code trains G and E
-    together on it, which we follow. The authors' 1-D code weights the raw
-    probability D1(G(E(x))) by lambda instead of its log; we use the
-    paper's `lambda log D1` (Sec. 3.3 and Appendix A). Appendix A's D2
-    update writes `log(1 - D2(z_i))`, read as `log(1 - D2(G(z_i)))` (as in
-    Sec. 3.3 and the authors' code). The real batch of the step is used
-    by both the manifold and the diffusion step (the authors' code draws a
-    new one for the diffusion step; with `fit` each step gets one batch).
+    Where lambda goes. The paper is not consistent: Sec. 3.3 writes the
+    manifold step's loss as `E[log D1(G(E(x))) + lambda d(x, G(E(x)))]`,
+    lambda on the distance, and Appendix A's pseudo code (step 3) as
+    `lambda log D1(G(E(x))) - ||x - G(E(x))||^2`, lambda on `log D1`. The
+    two agree only up to an overall scale and lambda -> 1/lambda, so at one
+    value of lambda they are different losses. `lambda_on` chooses; the
+    default, `"log_d1"`, is Appendix A's pseudo code (the detailed
+    procedure the paper points to). Sec. 3.3's expression is read as the
+    loss `-log D1 + lambda d` that G minimizes (minimizing `log D1` itself
+    would push G(E(x)) away from the data).
+
+    Defaults and where they come from. Che et al. give no value of lambda
+    and no optimizer for MDGAN (their Appendix C gives Adam with learning
+    rate 1e-4 for the 2-D Reg-GAN experiment). `lambda_=1e-2` and
+    `default_optimizers` (Adam, lr 1e-3, betas (0.5, 0.9), one optimizer
+    per update) come from the MDGAN baseline in the Dist-GAN authors' 1-D
+    code (`lambda1 = 1e-2`, `learning_rate=1e-3, beta1=0.5, beta2=0.9`,
+    separate solvers for the manifold and the diffusion updates of G), not
+    from Che et al.
+
+    Other notes on the sources: Appendix A updates only G in step 2; the
+    encoder has to be trained by some loss and the Dist-GAN authors' code
+    trains G and E together on it, which we follow. That code weights the
+    raw probability D1(G(E(x))) by lambda instead of its log
+    (`mse - lambda1 * D1_recon`); we use the paper's `log D1`. Appendix
+    A's D2 update writes `log(1 - D2(z_i))`, read as `log(1 - D2(G(z_i)))`
+    (as in Sec. 3.3 and that code). The real batch of the step is used by
+    both the manifold and the diffusion step (that code draws a new one
+    for the diffusion step; with `fit` each step gets one batch).
     The reconstructions G(E(x)) are constants for D2 (only D2 is updated
     in step 3).
 
@@ -53,11 +79,20 @@ class ManifoldDiffusionGAN(_EncoderGAN):
         discriminator: D2, Keras model mapping data to one logit.
         manifold_discriminator: D1, Keras model mapping data to one logit.
         latent_dim: positive int, size of z.
-        lambda_: float >= 0, weight of `-log D1(G(E(x)))` in the manifold
-            step (1e-2, the authors' code).
+        lambda_: float >= 0, the manifold step's weight, on the term that
+            `lambda_on` names (1e-2, from the Dist-GAN authors' 1-D MDGAN
+            baseline, not from Che et al.).
+        lambda_on: `"log_d1"` (default, Appendix A: lambda weights
+            `-log D1(G(E(x)))`) or `"distance"` (Sec. 3.3: lambda weights
+            `||x - G(E(x))||^2`).
         separate_bn_statistics: bool, see above.
         latent_prior: `"normal"` or `"uniform"`.
         seed: int or None, seed of the latent sampler.
+        optimizers_per: `"update"` (default): one optimizer per update
+            (`manifold_discriminator`, `manifold`, `discriminator`,
+            `diffusion`), as the third-party MDGAN code keeps two solvers
+            for G; `"player"`: one per player, G's manifold and diffusion
+            updates sharing one Adam.
         **kwargs: `keras.Model` arguments.
 
     Example:
@@ -71,6 +106,14 @@ class ManifoldDiffusionGAN(_EncoderGAN):
     """
 
     players = ("generator", "encoder", "discriminator", "manifold_discriminator")
+    # Appendix A's four updates; G is updated in two of them (the manifold
+    # and the diffusion step), each with its own optimizer by default.
+    updates = {
+        "manifold_discriminator": ("manifold_discriminator",),
+        "manifold": ("generator", "encoder"),
+        "discriminator": ("discriminator",),
+        "diffusion": ("generator",),
+    }
     metric_names = (
         "d1_loss",
         "manifold_loss",
@@ -89,6 +132,7 @@ class ManifoldDiffusionGAN(_EncoderGAN):
         manifold_discriminator,
         latent_dim,
         lambda_=1e-2,
+        lambda_on="log_d1",
         separate_bn_statistics=True,
         latent_prior="normal",
         seed=None,
@@ -108,12 +152,19 @@ class ManifoldDiffusionGAN(_EncoderGAN):
             **kwargs,
         )
         self.lambda_ = non_negative(lambda_, "lambda_")
+        if lambda_on not in LAMBDA_TERMS:
+            raise ValueError(
+                f"`lambda_on` must be one of {LAMBDA_TERMS}. "
+                f"Received: lambda_on={lambda_on!r}"
+            )
+        self.lambda_on = lambda_on
 
     def default_optimizers(self):
-        # The authors' code: Adam, learning rate 1e-3, betas (0.5, 0.9).
+        # The Dist-GAN authors' 1-D MDGAN baseline (not Che et al.): Adam,
+        # learning rate 1e-3, betas (0.5, 0.9).
         return {
             name: keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=0.9)
-            for name in self.players
+            for name in self.optimizer_names
         }
 
     def manifold_discriminator_loss(self, x):
@@ -131,7 +182,9 @@ class ManifoldDiffusionGAN(_EncoderGAN):
         return d1_loss, d1_real, d1_rec
 
     def manifold_loss(self, x):
-        """Appendix A step 3: `||x - G(E(x))||^2 - lambda log D1(G(E(x)))`.
+        """Appendix A step 3: `||x - G(E(x))||^2 - lambda log D1(G(E(x)))`,
+        or with `lambda_on="distance"` Sec. 3.3's
+        `lambda ||x - G(E(x))||^2 - log D1(G(E(x)))`.
 
         Returns:
             `(loss, distance, d1_reconstruction_logits)`, `distance` being
@@ -141,7 +194,11 @@ class ManifoldDiffusionGAN(_EncoderGAN):
         reconstruction = self.reconstruct(x, training=True)
         d1_rec = self.manifold_discriminator(reconstruction, training=True)
         distance = ops.mean(squared_distance(x, reconstruction))
-        loss = distance + self.lambda_ * ops.mean(ops.softplus(-d1_rec))  # App. A.3
+        neg_log_d1 = ops.mean(ops.softplus(-d1_rec))
+        if self.lambda_on == "distance":
+            loss = self.lambda_ * distance + neg_log_d1  # Sec. 3.3
+        else:
+            loss = distance + self.lambda_ * neg_log_d1  # Appendix A, step 3
         return loss, distance, d1_rec
 
     def diffusion_discriminator_loss(self, x, z):
@@ -174,7 +231,7 @@ class ManifoldDiffusionGAN(_EncoderGAN):
             lambda: self.manifold_discriminator_loss(x), "manifold_discriminator"
         )
         manifold, distance, d1_rec = self.minimize(
-            lambda: self.manifold_loss(x), ["generator", "encoder"]
+            lambda: self.manifold_loss(x), "manifold"
         )
         # Diffusion step.
         z = self.sample_latent(batch_size)
@@ -182,7 +239,7 @@ class ManifoldDiffusionGAN(_EncoderGAN):
             lambda: self.diffusion_discriminator_loss(x, z), "discriminator"
         )
         z = self.sample_latent(batch_size)
-        g_loss, d2_fake = self.minimize(lambda: self.diffusion_loss(z), "generator")
+        g_loss, d2_fake = self.minimize(lambda: self.diffusion_loss(z), "diffusion")
         return self.log(
             d1_loss=d1_loss,
             manifold_loss=manifold,
@@ -233,4 +290,5 @@ class ManifoldDiffusionGAN(_EncoderGAN):
     def get_config(self):
         config = super().get_config()
         config["lambda_"] = self.lambda_
+        config["lambda_on"] = self.lambda_on
         return config
