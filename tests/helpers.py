@@ -7,6 +7,25 @@ import numpy as np
 
 BACKEND = keras.backend.backend()
 
+MNIST_NPZ_ENV = "KERAS_MODEGAN_MNIST_NPZ"
+
+
+def mnist_npz_path():
+    """The real MNIST `mnist.npz` (`keras.datasets.mnist` layout) the image
+    tests read: `$KERAS_MODEGAN_MNIST_NPZ`, else `<repo>/../shared/data/
+    mnist.npz`. Skips the calling test, saying why, when it is absent."""
+    import pytest
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    default = os.path.join(os.path.dirname(repo), "shared", "data", "mnist.npz")
+    path = os.environ.get(MNIST_NPZ_ENV) or default
+    if not os.path.isfile(path):
+        pytest.skip(
+            f"real MNIST not found at {path}: set {MNIST_NPZ_ENV} to a "
+            "keras.datasets.mnist-layout mnist.npz"
+        )
+    return path
+
 
 def toy_data(num_samples=256, dim=2, seed=0):
     """A small float32 sample of a 2-mode mixture."""
