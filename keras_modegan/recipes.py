@@ -74,7 +74,9 @@ _MODE_PENALTY_60K = dict(
 _AUTHORS_CODE_30K = dict(
     steps=30000,
     batch_size=128,
-    options=dict(d_steps=5),
+    # Measured before issue #20: WGAN-GP's penalty form, one optimizer per
+    # player (the `old` setting of benchmarks/autoencoder_gans.py).
+    options=dict(d_steps=5, penalty_form="norm", optimizers_per="player"),
     optimizer_options=dict(decay_counter="update"),
     result="benchmarks/results/dist_gan_gaan_authors_code_30k.md",
     command=(
@@ -83,6 +85,11 @@ _AUTHORS_CODE_30K = dict(
         "--workers 2 --output benchmarks/results/dist_gan_gaan_authors_code_30k.md"
     ),
 )
+
+
+# The presets of Dist-GAN and GAAN were built before issue #20, with
+# WGAN-GP's penalty form and one optimizer per player.
+_BEFORE_20 = dict(penalty_form="norm", optimizers_per="player")
 
 
 def _seed0(modes, num_modes, hq):
@@ -125,10 +132,12 @@ RECIPES = {
             "--steps 40000 --seeds 5 --workers 2 --data grid25",
         ),
         ("dist_gan", "grid25"): _preset(
-            "dist_gan_grid25", _seed0(25, 25, 0.6048), steps=6000, batch_size=128
+            "dist_gan_grid25", _seed0(25, 25, 0.6048), steps=6000, batch_size=128,
+            options=_BEFORE_20,
         ),
         ("gaan", "grid25"): _preset(
-            "gaan_grid25", _seed0(25, 25, 0.6028), steps=6000, batch_size=128
+            "gaan_grid25", _seed0(25, 25, 0.6028), steps=6000, batch_size=128,
+            options=_BEFORE_20,
         ),
         ("dist_gan", "grid25_gaan"): dict(
             _AUTHORS_CODE_30K, reached=_seeds5(25.0, 0.0, 25, 0.956, 0.8)
@@ -141,6 +150,7 @@ RECIPES = {
         ),
         ("manifold_diffusion_gan", "circle6"): _preset(
             "manifold_diffusion_gan_circle6", _seed0(6, 6, 0.9148),
+            options=dict(optimizers_per="player"),  # built before issue #20
             **_MODE_REGULARIZED,
         ),
         ("mode_penalty_gan", "ring8_mp"): _preset(
@@ -286,7 +296,7 @@ def describe_optimizers(recipe, learning_rate=None):
 
 def update_names(model):
     """The names `compile(optimizers=...)` takes, one optimizer each."""
-    return tuple(model.players)
+    return tuple(model.optimizer_names)
 
 
 def _rescaled(optimizer, learning_rate):

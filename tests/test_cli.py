@@ -205,3 +205,117 @@ def test_backend_switch_reruns_in_child(monkeypatch, capsys):
     assert command[1:] == ["-m", "keras_modegan.cli", *argv]
     assert env["KERAS_BACKEND"] == other
 
+
+
+# ----------------------------------------------------------------------
+# Recipes (keras_modegan.recipes): the budget `train` uses without flags.
+
+
+def _resolved(argv, capsys):
+    args = cli.build_parser().parse_args(["train", *argv])
+    recipe, overrides = cli._resolve_budget(args)
+    return args, recipe, overrides, capsys.readouterr().out
+
+
+def test_train_resolves_the_recipe_and_its_overrides(capsys):
+    args, recipe, overrides, out = _resolved(["dist_gan", "--data", "grid25"],
+                                             capsys)
+    assert recipe["result"] == "zoo/dist_gan_grid25/metrics.json"
+    assert overrides == {}
+    assert (args.steps, args.epochs, args.steps_per_epoch, args.batch_size) == (
+        6000, 20, 300, 128)
+    assert out.startswith("Recipe cpu/dist_gan/grid25: 6000 steps at batch 128")
+    assert "overridden" not in out and len(out.splitlines()) == 1
+
+    args, recipe, _, _ = _resolved(
+        ["mixture_density_gan", "--data", "ring8_mdgan", "--budget", "paper"], capsys)
+    assert (args.steps, args.batch_size, recipe["lr_halve_every"]) == (20000, 500, 0.25)
+    args, _, _, _ = _resolved(["mode_penalty_gan", "--data", "grid25_mp"], capsys)
+    assert (args.steps, args.pretrain_epochs) == (60000, 3)
+    # --epochs alone keeps its old meaning: epochs of 100 steps.
+    args, _, overrides, out = _resolved(
+        ["dist_gan", "--data", "grid25", "--epochs", "3"], capsys)
+    assert (args.steps, args.epochs, args.steps_per_epoch) == (300, 3, 100)
+    assert overrides == {"epochs": 3}
+    assert out.strip().endswith("overridden by --epochs 3")
+    # --steps: split into the epoch count closest to 20 that divides it.
+    args, _, _, _ = _resolved(["dist_gan", "--data", "grid25", "--steps", "7"], capsys)
+    assert (args.steps, args.epochs, args.steps_per_epoch) == (7, 7, 1)
+    args, _, _, _ = _resolved(
+        ["dist_gan", "--data", "grid25", "--steps", "90", "--epochs", "3"], capsys)
+    assert (args.steps, args.epochs, args.steps_per_epoch) == (90, 3, 30)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "wgan_gp", "--budget", "gpu"], "--budget"),
+        (["train", "wgan_gp", "--lr", "0"], "--lr"),
+        (["train", "wgan_gp", "--steps", "0"], "--steps"),
+        (["train", "wgan_gp", "--steps", "10", "--epochs", "3"],
+         "--steps 10 is not a multiple of --epochs 3"),
+        (["train", "wgan_gp", "--steps", "12", "--steps-per-epoch", "5"],
+         "12 training steps are not a multiple of --steps-per-epoch 5"),
+    ],
+)
+def test_bad_budget_arguments_exit_2_with_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        raise SystemExit(cli.main(argv))
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert message in err and "error:" in err
+
+
+def test_train_records_the_recipe_and_the_overrides(tmp_path, capsys):
+    code = cli.main(["train", "vanilla_gan", "--data", "ring8", *TINY, "--lr",
+                     "1e-3", "--quiet", "--out", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith(
+        "Recipe cpu/vanilla_gan/ring8: 1500 steps at batch 256")
+    assert out.splitlines()[0].endswith(
+        "overridden by --epochs 2, --steps-per-epoch 3, --batch-size 32, --lr 0.001")
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["recipe"]["budget"] == "cpu"
+    assert metrics["recipe"]["result"] == "benchmarks/results/baselines.md"
+    assert metrics["recipe"]["reached"]["modes"] == 7.4
+    assert metrics["overrides"] == {"epochs": 2, "steps_per_epoch": 3,
+                                    "batch_size": 32, "lr": 1e-3}
+    assert (metrics["steps"], metrics["batch_size"]) == (6, 32)
+    assert metrics["optimizers"].endswith("initial learning rate 0.001")
+
+
+def test_train_without_a_recipe_says_so_in_one_line(tmp_path, capsys):
+    code = cli.main(["train", "wgan_gp", "--data", "cube27", "--steps", "4",
+                     "--batch-size", "16", "--quiet", "--out", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    said = [line for line in out.splitlines()
+            if line.startswith(("No measured recipe", "Recipe "))]
+    assert said == [
+        "No measured recipe for wgan_gp on cube27 (budget cpu): the default, "
+        "2000 steps at batch 256 with the method's compile() optimizers "
+        "(`keras-modegan list` shows the pairs with a recipe)."
+    ]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["recipe"] is None
+    assert metrics["overrides"] == {"steps": 4, "batch_size": 16}
+    assert (metrics["steps"], metrics["epochs"]) == (4, 4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "method, data",
+    # The two shortest recipes that reach every mode (on one JAX core, on
+    # idle cores: about 40 s and 120 s; see keras_modegan.recipes).
+    [("mixture_density_gan", "ring8_mdgan"), ("dist_gan", "grid25")],
+)
+def test_train_with_no_budget_flags_reaches_every_mode(method, data, tmp_path):
+    code = cli.main(["train", method, "--data", data, "--quiet", "--out",
+                     str(tmp_path)])
+    assert code == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["recipe"]["method"] == method and metrics["overrides"] == {}
+    num_modes = metrics["recipe"]["reached"]["num_modes"]
+    assert metrics["modes"] == num_modes, metrics
