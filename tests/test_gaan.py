@@ -71,6 +71,8 @@ def test_config_and_save_load(tmp_path):
     run_fit_smoke(model, toy_data(128), batch_size=64)
     clone = assert_config_round_trip(model)
     assert type(clone) is GAAN and clone.reconstructions == "none"
+    clone = assert_config_round_trip(_model(penalty_form="norm", penalty_norm="rms"))
+    assert (clone.penalty_form, clone.penalty_norm) == ("norm", "rms")
     loaded = assert_save_load_round_trip(model, tmp_path)
     run_fit_smoke(loaded, toy_data(128), batch_size=64)
 
@@ -80,6 +82,8 @@ def test_registered_and_defaults():
     model = GAAN.from_mlp(2)
     assert (model.lambda_r, model.lambda_p, model.effective_lambda_w) == (
         0.1, 0.1, 1.0)
+    # GAAN Eq. 4's penalty, (||grad||_2^2 - 1)^2, as Dist-GAN's Eq. 5.
+    assert (model.penalty_form, model.penalty_norm) == ("squared_norm", "l2")
     with pytest.raises(ValueError, match="`reconstructions` must be one of"):
         _model(reconstructions="maybe")
 
@@ -91,3 +95,13 @@ def test_quality_grid25_gaan():
     # after 10K steps (seeds 1, 2: 25 modes); VanillaGAN 7 modes.
     result = train_on_grid25_gaan(GAAN, steps=8000)
     assert result["modes"] >= 9 and result["registered"] >= 400, result
+
+
+def test_penalty_form_changes_the_logged_penalty():
+    # The fixed linear D (w = (0.7, -1.2)) has ||grad||_2^2 = 1.93.
+    for form, hand in (("squared_norm", 0.93**2), ("norm", (1.93**0.5 - 1) ** 2)):
+        model = _fixed_linear_model(GAAN, d_steps=1, lambda_p=0.1,
+                                    penalty_form=form, seed=0)
+        model.compile()
+        history = model.fit(toy_data(16), batch_size=16, epochs=1, verbose=0)
+        np.testing.assert_allclose(history.history["gp"][0], hand, rtol=1e-4)

@@ -25,8 +25,17 @@ class GAAN(DistGAN):
 
     The regularized autoencoder (Eq. 3: `R + lambda_r W`, Eqs. 5-7) and the
     discriminator (Eq. 4: real, fake, reconstructions as real, gradient
-    penalty) are Dist-GAN's. The paper's ablation GAAN_1 (no
-    regularization W, no gradient penalty) is `lambda_r=0, lambda_p=0`;
+    penalty) are Dist-GAN's. Eq. 4's penalty is on the squared norm,
+    `(||grad D(x_hat)||_2^2 - 1)^2`, as in Dist-GAN's Eq. 5: the default
+    `penalty_form="squared_norm"`; the authors' code uses
+    `(sqrt(mean(grad^2)) - 1)^2` (`penalty_form="norm",
+    penalty_norm="rms"`, see `DistGAN`). The authors' GAAN 2-D code
+    (github.com/tntrung/gan, `gaan_toy2d/gaan_toy2d.py`, removed in commit
+    6aedfd0) is the same program as their Dist-GAN 2-D code: its generator
+    loss is Dist-GAN's score distance and its `f` compares `G(E(x))` with
+    `G(z)`; this class follows the GAAN paper in both. The paper's
+    ablation GAAN_1 (no regularization W, no gradient penalty) is
+    `lambda_r=0, lambda_p=0`;
     GAAN_2, the full model, is the default of `from_mlp`.
 
     Logs the same values as `DistGAN`, with `g_loss` the loss of line 10.
