@@ -1,5 +1,7 @@
 """The optimizers of a GAN's updates, seen by the Keras trainer as one."""
 
+import re
+
 import keras
 
 
@@ -10,6 +12,12 @@ class _VariableGroups:
 
     def __init__(self, groups):
         self.groups = {name: list(vs) for name, vs in groups.items()}
+
+
+def _is_automatic_name(optimizer):
+    """Whether `optimizer.name` is Keras's automatic one for its class."""
+    stem = re.sub(r"_\d+$", "", optimizer.name).replace("_", "")
+    return stem == type(optimizer).__name__.lower()
 
 
 @keras.saving.register_keras_serializable(package="keras_modegan")
@@ -74,10 +82,10 @@ class PlayerOptimizers(keras.optimizers.Optimizer):
                     "another entry: give each update its own optimizer."
                 )
             members[key] = optimizer
-        names = [optimizer.name for optimizer in members.values()]
-        if len(set(names)) < len(names):
-            # Keras's callbacks log `learning_rate_<name>` per member.
-            for key, optimizer in members.items():
+        for key, optimizer in members.items():
+            # Keras's callbacks log `learning_rate_<name>` per member: an
+            # automatic name ("adam", "adam_3") becomes the update's name.
+            if _is_automatic_name(optimizer):
                 optimizer.name = key
         self._players = members
         self._groups = _VariableGroups({})
