@@ -281,9 +281,15 @@ class StackedMNIST:
             def draw():
                 yield self.indices(next(epochs))
 
-            ds = tf.data.Dataset.from_generator(
-                draw, output_signature=tf.TensorSpec((None, 3), tf.int64)
-            ).unbatch()
+            ds = (
+                tf.data.Dataset.from_generator(
+                    draw, output_signature=tf.TensorSpec((None, 3), tf.int64)
+                )
+                .unbatch()
+                # Known epoch length: `fit` shows progress and never warns
+                # that the input ran out.
+                .apply(tf.data.experimental.assert_cardinality(self.samples_per_epoch))
+            )
 
         def stack(index):
             # (..., 3, 28, 28) -> (..., 28, 28, 3)
