@@ -8,7 +8,15 @@ batch size and the same number of training steps. Results are mean ± std
 over seeds, written to `benchmarks/results/mode_regularized_gans.md`.
 
 Runs:
-- circle6 (Appendix C) and grid25: VanillaGAN, RegularizedGAN, MDGAN;
+- circle6 (Appendix C) and grid25: VanillaGAN, RegularizedGAN, MDGAN, the
+  last in each setting of `--settings` side by side (comma-separated):
+  `old`, MDGAN as it ran before issue #20 (one optimizer per player: G's
+  manifold and diffusion updates share one Adam); `new`, one optimizer
+  per update (the default since #20; the Dist-GAN authors' MDGAN baseline
+  keeps separate solvers); `distance`, as `new` with lambda on the
+  distance term (Sec. 3.3) instead of on `log D1` (Appendix A, the
+  default). VanillaGAN and Reg-GAN (one update per player, so the two
+  optimizer layouts are the same Adam steps) run once, setting `-`;
 - grid25 ablation of the regularizers (Sec. 3.1-3.2): Reg-GAN without the
   mode regularizer (lambda2 = 0), without the metric regularizer
   (lambda1 = 0), and with neither (lambda1 = lambda2 = 0, a plain GAN whose
@@ -27,6 +35,14 @@ at once, one per core):
     KERAS_BACKEND=jax python benchmarks/mode_regularized_gans.py \
         --steps 20000 --workers 2 --lr-end 1e-5 \
         --output benchmarks/results/mode_regularized_gans_cosine_20k.md
+
+The tables before #20 are the `old` setting (`--settings old`); old and
+new side by side, e.g. circle6 at Appendix C's learning rate:
+
+    KERAS_BACKEND=jax python benchmarks/mode_regularized_gans.py \
+        --steps 60000 --workers 2 --lr 1e-4 --data circle6 --no-ablation \
+        --settings old,new \
+        --output benchmarks/results/mode_regularized_gans_circle6_lr1e-4_60k.md
 """
 
 import argparse
@@ -44,6 +60,12 @@ from keras_modegan.utils.atomic_write import write_text
 from keras_modegan.utils.validation import positive_arg
 
 LATENT_DIM = 3
+# MDGAN's constructor options in each setting.
+SETTINGS = {
+    "old": dict(optimizers_per="player", lambda_on="log_d1"),
+    "new": dict(optimizers_per="update", lambda_on="log_d1"),
+    "distance": dict(optimizers_per="update", lambda_on="distance"),
+}
 
 
 def _nets(data_dim, *names, generator_units=(128, 128), discriminator_units=(128,)):
@@ -70,10 +92,11 @@ def build(
 ):
     """`train_and_score` builder; module-level so worker processes can
     unpickle it (`functools.partial` fixes everything but the data and the
-    seed). With `lr_end`, every player's learning rate follows a cosine from
-    `lr` to `lr_end` over its updates in `steps` steps (MDGAN's generator
-    updates twice a step, in the manifold and the diffusion step). `units`:
-    optional dict of `_nets` keyword arguments (hidden widths)."""
+    seed). With `lr_end`, every optimizer's learning rate follows a cosine
+    from `lr` to `lr_end` over its updates in `steps` steps (with one
+    optimizer per player, MDGAN's generator's updates twice a step, in the
+    manifold and the diffusion step). `units`: optional dict of `_nets`
+    keyword arguments (hidden widths)."""
     common = dict(latent_dim=LATENT_DIM, latent_prior="uniform", seed=seed)
     if method == "vanilla_gan":
         nets = _nets(data_dim, "generator", "discriminator", **(units or {}))
@@ -88,16 +111,21 @@ def build(
         )
         model = ManifoldDiffusionGAN(**nets, **common, **options)
 
+    def per_step(name):
+        """Updates per training step of optimizer `name`."""
+        if model.optimizers_per == "update":
+            return 1
+        return sum(name in players for players in model.update_players.values())
+
     def schedule(name):
         if lr_end is None:
             return lr
-        twice = method == "manifold_diffusion_gan" and name == "generator"
-        updates = steps * (2 if twice else 1)
+        updates = steps * per_step(name)
         return keras.optimizers.schedules.CosineDecay(lr, updates, alpha=lr_end / lr)
 
     model.compile(optimizers={
         name: keras.optimizers.Adam(schedule(name), beta_1=beta_1, beta_2=beta_2)
-        for name in model.players
+        for name in model.optimizer_names
     })
     return model
 
@@ -113,6 +141,17 @@ def _widths(text):
             f"takes comma-separated positive ints (e.g. 128,128), not {text!r}"
         )
     return widths
+
+
+def _settings(text):
+    """argparse type: `"old,new"` -> `["old", "new"]`."""
+    names = [n for n in text.split(",") if n]
+    unknown = sorted(set(names) - set(SETTINGS))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown settings {unknown or text!r}; choose from {list(SETTINGS)}"
+        )
+    return names
 
 
 def _add_modes20(row):
@@ -149,6 +188,11 @@ def main(argv=None):
     parser.add_argument("--discriminator-units", type=_widths, default=(128,),
                         help="hidden widths of D (and of MDGAN's D2)")
     parser.add_argument("--no-ablation", action="store_true")
+    parser.add_argument(
+        "--settings", type=_settings, default=["new"],
+        help="MDGAN settings run side by side, comma-separated: "
+        + ", ".join(SETTINGS),
+    )
     parser.add_argument("--workers", type=positive_arg(int), default=1,
                         help="runs at once, one CPU core each")
     parser.add_argument("--output", default=os.path.join(
@@ -162,8 +206,11 @@ def main(argv=None):
             ("vanilla_gan", data, "vanilla_gan", {}),
             ("regularized_gan", data, "regularized_gan",
              dict(lambda1=lam, lambda2=lam)),
-            ("manifold_diffusion_gan", data, "manifold_diffusion_gan",
-             dict(lambda_=args.mdgan_lambda)),
+        ]
+        runs += [
+            (f"manifold_diffusion_gan@{setting}", data, "manifold_diffusion_gan",
+             dict(lambda_=args.mdgan_lambda, **SETTINGS[setting]))
+            for setting in args.settings
         ]
     if not args.no_ablation and "grid25" in args.data:
         runs += [
@@ -197,9 +244,12 @@ def main(argv=None):
     )
     for row in rows:
         row.pop("history")
+        row["method"], _, setting = row["method"].partition("@")
+        row["setting"] = setting or "-"
     total = time.perf_counter() - start
     columns = ["modes", "modes20"] + [c for c in TABLE_COLUMNS if c != "modes"]
-    table = format_table(rows, group_by=("method", "data"), columns=columns)
+    table = format_table(rows, group_by=("method", "setting", "data"),
+                         columns=columns)
     command = (
         f"KERAS_BACKEND={keras.backend.backend()} python "
         + " ".join(["benchmarks/mode_regularized_gans.py"] + sys.argv[1:])
@@ -213,7 +263,8 @@ def main(argv=None):
         f" D/D2 {units['discriminator_units']}, {args.workers} run(s) at once, "
         "Reg-GAN "
         f"lambda1 = lambda2 = {lam}, MDGAN lambda = {args.mdgan_lambda}; "
-        f"total wall time {total:.0f} s"
+        f"total wall time {total:.0f} s. MDGAN settings: "
+        + "; ".join(f"`{s}` {SETTINGS[s]}" for s in args.settings)
     )
     print(table)
     print(settings)
