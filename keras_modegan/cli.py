@@ -12,23 +12,31 @@ keras-modegan benchmark METHOD [METHOD ...] --data NAME [NAME ...]
                     [--jit-compile on]
 ```
 
-Arguments are parsed before Keras is imported so that `--backend` can set
-`KERAS_BACKEND`. Importing `keras_modegan` imports Keras, so when Keras is
-already loaded with another backend (as it is for the console script), the
-command re-runs itself in a child process with `KERAS_BACKEND` set.
-Bad arguments end with a one-line error on stderr and exit code 2.
+The console script is `keras_modegan_cli.main`: it sets `KERAS_BACKEND`
+from `--backend` and parses the arguments before Keras is imported, then
+runs `main` here, in the same process (`--help` and bad flags answer
+without loading Keras). Called from Python with Keras already loaded,
+`--backend` must name the loaded backend.
+Bad arguments end with a one-line error on stderr and exit code 2; Ctrl-C
+ends with one line and exit code 130 (a run's files stay whole and its
+`run.json` says "incomplete"; `train --resume` continues it).
 """
 
 import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
+import zipfile
 
 from keras_modegan.recipes import BUDGETS, DEFAULT_BUDGET
-from keras_modegan.utils.validation import non_negative_int_arg, positive_arg
+from keras_modegan.utils.validation import (
+    SEED_LIMIT,
+    check_fits_in_memory,
+    positive_arg,
+    seed_arg,
+)
 
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_EPOCHS = 20
@@ -110,6 +118,13 @@ def build_parser():
     p.add_argument("method", metavar="METHOD", help="a method name (see `list`)")
     p.add_argument("--data", default="ring8", help="mixture name (default ring8)")
     p.add_argument(
+        "--distribution", choices=("none", "data-parallel"), default="none",
+        help="'data-parallel' splits every batch over all local devices "
+        "(JAX: keras.distribution.DataParallel; TensorFlow: "
+        "tf.distribute.MirroredStrategy; not under PyTorch); --batch-size "
+        "is the global batch (default none: one device)",
+    )
+    p.add_argument(
         "--budget", choices=BUDGETS, default=DEFAULT_BUDGET,
         help="which measured recipe (keras_modegan.recipes) trains when no "
         "--steps/--epochs is given: 'cpu' (what fits a CPU) or 'paper' (the "
@@ -141,7 +156,8 @@ def build_parser():
         help="initial learning rate of every optimizer, in place of the "
         "recipe's (its schedule keeps its shape)",
     )
-    p.add_argument("--seed", type=non_negative_int_arg, default=0)
+    p.add_argument("--seed", type=seed_arg, default=0,
+                   help="seed, an integer in [0, 2**32) (default 0)")
     p.add_argument(
         "--eval-every", type=positive_arg(int), default=1,
         help="score modes/hq/jsd every this many epochs",
@@ -157,6 +173,12 @@ def build_parser():
         "method's)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--resume", action="store_true",
+        help="continue the incomplete run in --out from the last epoch it "
+        "finished (same method, data, seed, steps per epoch and batch size; "
+        "--epochs may grow)",
+    )
     jit(p)
     common(p)
 
@@ -170,7 +192,8 @@ def build_parser():
     p.add_argument("--data", required=True, help="mixture name")
     p.add_argument("--num-samples", type=positive_arg(int), default=None,
                    help="generated samples (default: the protocol's)")
-    p.add_argument("--seed", type=non_negative_int_arg, default=0)
+    p.add_argument("--seed", type=seed_arg, default=0,
+                   help="seed, an integer in [0, 2**32) (default 0)")
     p.add_argument("--plot", default=None, help="also write a sample plot PNG")
     common(p)
 
@@ -191,43 +214,48 @@ def build_parser():
     return parser
 
 
-def _select_backend(args, argv):
-    """Sets KERAS_BACKEND, or re-runs in a child if Keras is already loaded
-    with another backend. Returns an exit code, or None to go on here."""
+def _select_backend(args):
+    """Sets KERAS_BACKEND before Keras is imported; with Keras already
+    loaded, `--backend` must be its backend (one process, no child)."""
     if args.backend is None:
-        return None
+        return
     if "keras" not in sys.modules:
         os.environ["KERAS_BACKEND"] = args.backend
-        return None
+        return
     import keras
 
-    if keras.backend.backend() == args.backend:
-        return None
-    env = dict(os.environ, KERAS_BACKEND=args.backend)
-    command = [sys.executable, "-m", "keras_modegan.cli", *argv]
-    return subprocess.call(command, env=env)
+    if keras.backend.backend() != args.backend:
+        raise UsageError(
+            f"--backend {args.backend}: Keras is already loaded with the "
+            f"{keras.backend.backend()} backend in this process; run the "
+            f"`keras-modegan` command (or `python -m keras_modegan_cli`), or "
+            f"set KERAS_BACKEND={args.backend} before Python starts"
+        )
 
 
 def main(argv=None):
-    """Runs the command line; returns the exit code (0 on success)."""
+    """Runs the command line; returns the exit code (0 on success, 2 for a
+    bad argument, 130 when interrupted)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    code = _select_backend(args, argv)
-    if code is not None:
-        return code
     command = {
         "list": _list,
         "train": _train,
         "evaluate": _evaluate,
         "benchmark": _benchmark,
     }[args.command]
+    sub = f"{parser.prog} {args.command}"
     try:
+        _select_backend(args)
         return command(args) or 0
     except UsageError as error:
-        sub = f"{parser.prog} {args.command}"
         sys.stderr.write(f"{sub}: error: {error} (see `{sub} -h`)\n")
         return 2
+    except KeyboardInterrupt as interrupt:
+        detail = str(interrupt) or "interrupted"
+        sys.stderr.write(f"{sub}: {detail}\n")
+        return 130
 
 
 # ----------------------------------------------------------------------
@@ -347,7 +375,8 @@ def _list(args):
 def _steps_per_epoch(steps):
     """The divisor of `steps` that gives the epoch count closest to
     DEFAULT_EPOCHS (ModeCoverage scores once an epoch)."""
-    divisors = [d for d in range(1, steps + 1) if steps % d == 0]
+    small = [d for d in range(1, math.isqrt(steps) + 1) if steps % d == 0]
+    divisors = small + [steps // d for d in small]
     return min(divisors, key=lambda d: (abs(steps // d - DEFAULT_EPOCHS), -d))
 
 
@@ -427,6 +456,97 @@ def _train(args):
     out = args.out or os.path.join(
         "runs", f"{args.method}-{args.data}-seed{args.seed}"
     )
+    _check_out_dir(out, "--out")
+    import keras
+
+    from keras_modegan.datasets import load_mixture
+    from keras_modegan.utils.run_dir import RunDir, RunInUseError
+
+    keras.utils.set_random_seed(args.seed)
+    if args.distribution == "data-parallel":
+        from keras_modegan.engine import autodiff
+
+        try:
+            devices = autodiff.set_data_parallel()
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        if args.batch_size % devices:
+            raise UsageError(
+                f"--batch-size {args.batch_size} must be a multiple of the "
+                f"{devices} devices of --distribution data-parallel"
+            )
+    x, spec = load_mixture(spec, seed=args.seed)
+    if args.batch_size > len(x):
+        raise UsageError(f"--batch-size {args.batch_size} > {len(x)} data points")
+    run = RunDir(out)
+    try:
+        with run.lock():
+            return _train_locked(args, run, spec, x, method_cls, recipe, overrides)
+    except RunInUseError as error:
+        raise UsageError(f"--out {error}") from None
+
+
+# What a run to resume must share with the run that made the folder.
+_RUN_SETTINGS = ("method", "data", "seed", "batch_size", "steps_per_epoch")
+
+
+def _resume_epoch(args, run, out):
+    """Checks `--resume` against the run in `out`; returns the epoch to
+    start at (0 for a new run)."""
+    previous = run.read_status()
+    incomplete = previous is not None and previous.get("status") != "complete"
+    if not args.resume:
+        if incomplete:
+            raise UsageError(
+                f"--out {out} holds an incomplete run "
+                f"({previous.get('epochs_done', 0)} of "
+                f"{previous.get('epochs', '?')} epochs done): pass --resume to "
+                "continue it, or remove the folder or choose another --out"
+            )
+        run.remove_backup()  # a new run never restores an older backup
+        return 0
+    if previous is None:
+        print(f"--resume: no run in {out} yet; starting one", flush=True)
+        run.remove_backup()
+        return 0
+    if not incomplete:
+        raise UsageError(f"--resume: the run in {out} is complete")
+    differ = [k for k in _RUN_SETTINGS if previous.get(k) != getattr(args, k)]
+    if differ:
+        raise UsageError(
+            f"--resume: the run in {out} was started with "
+            + ", ".join(f"--{k.replace('_', '-')} {previous.get(k)}" for k in differ)
+            + "; give the same (or choose another --out for a new run)"
+        )
+    epoch = run.backup_epoch()
+    if epoch > args.epochs:
+        raise UsageError(
+            f"--epochs {args.epochs}: the run in {out} has done {epoch} epochs"
+        )
+    run.truncate_history("history.csv", epoch)
+    return epoch
+
+
+def _history_from_csv(path):
+    """The `History.history` dict of a `CSVLogger` file (NaN for a cell
+    that is not a number)."""
+    import csv
+
+    def number(text):
+        try:
+            return float(text)
+        except ValueError:
+            return float("nan")
+
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {key: [number(r[key]) for r in rows] for key in (rows[0] if rows else {})}
+
+
+def _train_locked(args, run, spec, x, method_cls, recipe, overrides):
+    """`train` in the locked run folder `run`."""
+    import signal
+
     import keras
 
     from keras_modegan.callbacks import (
@@ -434,71 +554,140 @@ def _train(args):
         SamplePlot,
         plot_coverage_curves,
     )
-    from keras_modegan.datasets import as_dataset, load_mixture
+    from keras_modegan.datasets import as_dataset
     from keras_modegan.metrics import mode_coverage
     from keras_modegan.utils.atomic_write import write_text
+    from keras_modegan.utils.run_dir import NonFiniteLossError
 
-    os.makedirs(out, exist_ok=True)
-    keras.utils.set_random_seed(args.seed)
-    x, spec = load_mixture(spec, seed=args.seed)
-    if args.batch_size > len(x):
-        raise UsageError(f"--batch-size {args.batch_size} > {len(x)} data points")
-    model = _build(method_cls, args.method, spec.dim, args.seed, x=x,
-                   pretrain_epochs=args.pretrain_epochs,
-                   batch_size=args.batch_size, verbose=0 if args.quiet else 2,
-                   jit_compile=args.jit_compile, recipe=recipe, steps=args.steps,
-                   learning_rate=args.lr)
-    paths = {
-        "model": os.path.join(out, "model.keras"),
-        "history": os.path.join(out, "history.csv"),
-        "samples": os.path.join(out, "samples.png"),
-        "coverage": os.path.join(out, "coverage.png"),
-        "metrics": os.path.join(out, "metrics.json"),
-    }
-    print(
-        f"Training {type(model).__name__} on {spec.name} ({spec.num_modes} "
-        f"modes) for {args.epochs} x {args.steps_per_epoch} steps, batch "
-        f"{args.batch_size}, seed {args.seed}, backend "
-        f"{keras.backend.backend()} -> {out}",
-        flush=True,
+    out = run.path
+    initial_epoch = _resume_epoch(args, run, out)
+    settings = {k: getattr(args, k) for k in _RUN_SETTINGS}
+    run.write_status(
+        "incomplete", fresh=not initial_epoch, **settings, epochs=args.epochs,
+        epochs_done=initial_epoch, pid=os.getpid(),
+        started=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
-    callbacks = [
-        ModeCoverage(spec, every_n_epochs=args.eval_every,
-                     num_samples=spec.num_eval_samples, seed=args.seed),
-        SamplePlot(paths["samples"], spec,
-                   every_n_epochs=max(1, args.epochs // 4),
-                   num_samples=spec.num_eval_samples, seed=args.seed),
-        keras.callbacks.CSVLogger(paths["history"]),
-    ]
-    start = time.perf_counter()
-    history = model.fit(
-        as_dataset(x, args.batch_size, seed=args.seed).repeat(),
-        epochs=args.epochs,
-        steps_per_epoch=args.steps_per_epoch,
-        callbacks=callbacks,
-        shuffle=False,
-        verbose=0 if args.quiet else 1,
-    )
-    seconds = time.perf_counter() - start
-    model.save(paths["model"])
-    plot_coverage_curves(
-        {args.method: history}, paths["coverage"],
-        metrics=("modes", "hq", "jsd"),
-        title=f"{args.method} on {spec.name}, seed {args.seed}",
-    )
-    result = mode_coverage(model.generate(spec.num_eval_samples, seed=args.seed),
-                           spec)
-    row = dict(result, method=args.method, data=spec.name, seconds=seconds,
-               steps=args.epochs * args.steps_per_epoch, seed=args.seed,
-               backend=keras.backend.backend(), jit_compile=args.jit_compile,
-               **_recipe_record(args, recipe, overrides))
-    write_text(paths["metrics"], metrics_json(row))
+    try:
+        model = _build(method_cls, args.method, spec.dim, args.seed, x=x,
+                       pretrain_epochs=args.pretrain_epochs,
+                       batch_size=args.batch_size,
+                       verbose=0 if args.quiet else 2,
+                       jit_compile=args.jit_compile, recipe=recipe,
+                       steps=args.steps, learning_rate=args.lr)
+        paths = {
+            "model": os.path.join(out, "model.keras"),
+            "history": os.path.join(out, "history.csv"),
+            "samples": os.path.join(out, "samples.png"),
+            "coverage": os.path.join(out, "coverage.png"),
+            "metrics": os.path.join(out, "metrics.json"),
+            "status": run.file("run.json"),
+        }
+        resumed = f", resumed at epoch {initial_epoch + 1}" if initial_epoch else ""
+        print(
+            f"Training {type(model).__name__} on {spec.name} ({spec.num_modes} "
+            f"modes) for {args.epochs} x {args.steps_per_epoch} steps, batch "
+            f"{args.batch_size}, seed {args.seed}, backend "
+            f"{keras.backend.backend()}{resumed} -> {out}",
+            flush=True,
+        )
+        callbacks = [
+            ModeCoverage(spec, every_n_epochs=args.eval_every,
+                         num_samples=spec.num_eval_samples, seed=args.seed),
+            SamplePlot(paths["samples"], spec,
+                       every_n_epochs=max(1, args.epochs // 4),
+                       num_samples=spec.num_eval_samples, seed=args.seed),
+            keras.callbacks.CSVLogger(paths["history"], append=initial_epoch > 0),
+        ] + run.callbacks(args.steps_per_epoch, args.epochs)
+        data = as_dataset(x, args.batch_size, seed=args.seed).repeat()
+        if initial_epoch:  # the batches an uninterrupted run would see next
+            data = data.skip(initial_epoch * args.steps_per_epoch)
+        start = time.perf_counter()
+        history = model.fit(
+            data,
+            epochs=args.epochs,
+            steps_per_epoch=args.steps_per_epoch,
+            callbacks=callbacks,
+            shuffle=False,
+            verbose=0 if args.quiet else 1,
+        )
+        seconds = time.perf_counter() - start
+        run.save_model(model)  # whole and finite, or the previous file stays
+        if initial_epoch:
+            history = _history_from_csv(paths["history"])
+        plot_coverage_curves(
+            {args.method: history}, paths["coverage"],
+            metrics=("modes", "hq", "jsd"),
+            title=f"{args.method} on {spec.name}, seed {args.seed}",
+        )
+        result = mode_coverage(
+            model.generate(spec.num_eval_samples, seed=args.seed), spec
+        )
+        row = dict(result, method=args.method, data=spec.name, seconds=seconds,
+                   steps=args.epochs * args.steps_per_epoch, seed=args.seed,
+                   backend=keras.backend.backend(), jit_compile=args.jit_compile,
+                   **_recipe_record(args, recipe, overrides))
+        write_text(paths["metrics"], metrics_json(row))
+        run.write_status("complete", epochs_done=args.epochs)
+        run.remove_backup()
+    except NonFiniteLossError as error:
+        run.write_status("incomplete", reason=str(error))
+        sys.stderr.write(
+            f"keras-modegan train: {error}; stopped, model.keras not written "
+            f"(a previous one is kept; {out}/run.json says incomplete)\n"
+        )
+        return 1
+    except KeyboardInterrupt:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            done = run.backup_epoch()
+            run.write_status("incomplete", epochs_done=done,
+                             reason="interrupted")
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        raise KeyboardInterrupt(
+            f"interrupted after {done} of {args.epochs} epochs; the files in "
+            f"{out} are whole and run.json says incomplete (--resume "
+            "continues it)"
+        ) from None
     print()
     print(_metrics_table([row], spec))
     print()
     for key, path in paths.items():
         print(f"{key:>9}: {path}")
     return 0
+
+
+def _check_memory(num_bytes, what):
+    try:
+        check_fits_in_memory(num_bytes, what)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _check_out_dir(path, flag):
+    """`path` must be a directory this process can create or write in."""
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        what = "is a file" if probe == os.path.abspath(path) else (
+            f"is inside {probe}, which is a file")
+        raise UsageError(f"{flag} {path} {what}, not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: {probe} is not writable")
+
+
+def _check_out_file(path, flag):
+    """`path` must be a file this process can write: not a directory, in
+    an existing, writable directory."""
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {path} is a directory, not a file")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        what = "is a file" if os.path.exists(parent) else "does not exist"
+        raise UsageError(f"{flag} {path}: its directory {parent} {what}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: {parent} is not writable")
 
 
 def _recipe_record(args, recipe, overrides):
@@ -530,6 +719,11 @@ def _load(name):
     from keras_modegan.models import AdversarialModel
 
     if os.path.isfile(name):
+        if name.endswith(".keras") and not zipfile.is_zipfile(name):
+            raise UsageError(
+                f"{name!r} is not a valid .keras file (a .keras file is a zip "
+                "archive; this one is truncated or of another kind)"
+            )
         load = keras.saving.load_model
     elif name in presets.list_presets() or os.path.isfile(
         os.path.join(name, presets.CONFIG_FILE)
@@ -543,14 +737,22 @@ def _load(name):
     try:
         return load(name)
     except Exception as error:  # a corrupt or foreign file is a bad argument
-        message = str(error).strip().splitlines()
+        # One line, but the whole message: the reason is often not its first.
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
         raise UsageError(
-            f"cannot load {name!r}: {message[0] if message else error}"
+            f"cannot load {name!r}: {' '.join(lines) or type(error).__name__}"
         ) from None
 
 
 def _evaluate(args):
     spec = _check_data(args.data)
+    num = args.num_samples or spec.num_eval_samples
+    _check_memory(
+        # float32 samples, a latent code and a distance to each mode per sample
+        num * (spec.dim + 1 + spec.num_modes) * 4, f"--num-samples {num}"
+    )
+    if args.plot:
+        _check_out_file(args.plot, "--plot")
     from keras_modegan.metrics import mode_coverage
 
     model = _load(args.model)
@@ -562,7 +764,6 @@ def _evaluate(args):
             f"the model generates samples of shape {shape}, dataset "
             f"{spec.name!r} has {spec.dim}-D samples"
         )
-    num = args.num_samples or spec.num_eval_samples
     samples = model.generate(num, seed=args.seed)
     result = mode_coverage(samples, spec)
     row = dict(result, method=type(model).__name__, data=spec.name)
@@ -591,6 +792,17 @@ def _benchmark(args):
     for method in args.methods:
         _check_method(method)
     specs = [_check_data(d) for d in args.data]
+    if args.seeds > SEED_LIMIT:
+        raise UsageError(
+            f"--seeds {args.seeds}: the seeds 0..N-1 must be below 2**32"
+        )
+    from keras_modegan.benchmark import ROW_BYTES
+
+    _check_memory(args.seeds * len(specs) * len(args.methods) * ROW_BYTES,
+                  f"--seeds {args.seeds} ({len(specs) * len(args.methods)} "
+                  "runs each)")
+    if args.out:
+        _check_out_file(args.out, "--out")
     import functools
 
     from keras_modegan.benchmark import format_table, run_experiments
