@@ -2,12 +2,14 @@
 
 import keras
 import numpy as np
-from keras import ops
+from keras import ops, tree
 
 from keras_modegan.engine import autodiff
 from keras_modegan.engine.player_optimizers import PlayerOptimizers
 from keras_modegan.networks.mlp import mlp
-from keras_modegan.utils.validation import positive_int
+from keras_modegan.utils.validation import check_training_data, positive_int
+
+LossScaleOptimizer = keras.optimizers.LossScaleOptimizer
 
 LATENT_PRIORS = ("normal", "uniform")
 OPTIMIZER_LAYOUTS = ("update", "player")
@@ -194,13 +196,28 @@ class AdversarialModel(keras.Model):
                 it), or an int for a fixed draw.
 
         Returns:
-            Tensor of shape `(batch_size, latent_dim)`.
+            Tensor of shape `(batch_size, latent_dim)`, in the model's
+            compute dtype. Under `tf.distribute`, each replica gets its own
+            rows of the codes one device would draw for the global batch.
         """
-        seed = self.seed_generator if seed is None else seed
+        if not ops.is_tensor(batch_size):  # a traced size is the op's to check
+            batch_size = positive_int(batch_size, "batch_size")
         shape = (batch_size, self.latent_dim)
-        if self.latent_prior == "uniform":
-            return keras.random.uniform(shape, -1.0, 1.0, seed=seed)
-        return keras.random.normal(shape, seed=seed)
+
+        def draw(shape):
+            if self.latent_prior == "uniform":
+                return keras.random.uniform(shape, -1.0, 1.0, seed=seed)
+            return keras.random.normal(shape, seed=seed)
+
+        if seed is None:
+            seed = self.seed_generator
+            # Under tf.distribute, this replica's rows of the global batch's
+            # codes (one shared seed would give every replica the same).
+            z = autodiff.draw_for_replica(draw, shape)
+        else:
+            z = draw(shape)
+        # Drawn in float32, fed in the compute dtype (mixed precision).
+        return ops.cast(z, self.compute_dtype)
 
     def real_batch(self, data):
         """The real samples of a batch from `fit`, checked against the data
@@ -252,12 +269,46 @@ class AdversarialModel(keras.Model):
                 f"The updates {names} share variables: a joint `minimize` "
                 "must update each variable once."
             )
-        out, grads = autodiff.value_and_grad(loss_fn, variables, lambda: self.variables)
+        if getattr(self, "_evaluating", False):
+            # `test_step`: the loss on this batch, no gradient, no update.
+            return tree.map_structure(ops.stop_gradient, loss_fn())
+        members = [self.optimizer.players[key] for key, _ in groups]
+        scales = [
+            m.dynamic_scale.value if isinstance(m, LossScaleOptimizer) else None
+            for m in members
+        ]
+        scaled = [x for x in scales if x is not None]
+        # Mixed float16: the backward pass runs on the loss times the
+        # smallest loss scale of the update's optimizers; each optimizer
+        # then sees its gradients at its own scale (and unscales them).
+        used = None
+        if scaled:
+            used = scaled[0] if len(scaled) == 1 else ops.min(ops.stack(scaled))
+        _, num_replicas = autodiff.replica_context()
+
+        def scaled_loss_fn():
+            out = loss_fn()
+            loss = ops.cast(out[0] if isinstance(out, tuple) else out, "float32")
+            if num_replicas > 1:
+                # tf.distribute sums the replicas' gradients: scale each
+                # replica's mean for the mean over the global batch.
+                loss = loss / num_replicas
+            if used is not None:
+                loss = loss * used
+            return loss, out
+
+        (_, out), grads = autodiff.value_and_grad(
+            scaled_loss_fn, variables, lambda: self.variables
+        )
         start = 0
         with autodiff.no_grad():
-            for key, vs in groups:
-                self.optimizer.apply_group(key, grads[start : start + len(vs)], vs)
+            for (key, vs), member, scale in zip(groups, members, scales):
+                part = grads[start : start + len(vs)]
                 start += len(vs)
+                if used is not None and (len(scaled) > 1 or scale is None):
+                    factor = (1.0 if scale is None else scale) / used
+                    part = [g * ops.cast(factor, g.dtype) for g in part]
+                autodiff.apply_optimizer(member, part, vs)
         return out
 
     def log(self, **values):
@@ -266,11 +317,54 @@ class AdversarialModel(keras.Model):
         losses = [values[k] for k in self.metric_names if k.endswith("_loss")]
         if losses and "loss" not in values:
             values = dict(values, loss=sum(ops.cast(v, "float32") for v in losses))
+        if getattr(self, "_evaluating", False):
+            return values  # `evaluation_losses` of the default `test_step`
+        self.optimizer.iterations.assign_add(1)
+        return self._track(values)
+
+    def _track(self, values):
         for tracker in self.loss_trackers:
             if tracker.name in values:
                 tracker.update_state(values[tracker.name])
-        self.optimizer.iterations.assign_add(1)
         return {t.name: t.result() for t in self.loss_trackers}
+
+    def evaluation_losses(self, x):
+        """The values `test_step` logs on a held-out real batch `x`.
+
+        The default evaluates the method's own `train_step` on `x` and fresh
+        latent codes with every `minimize` computing its loss but no
+        gradient and no update, so each update's loss (and every value of
+        `metric_names`) is measured exactly as in training; state the step
+        assigns on the way (batch-norm moving statistics, a method's own
+        state) is restored afterwards, and only the latent sampler
+        advances. A method may override this with its loss computations.
+
+        Args:
+            x: a real batch, already checked and cast (`real_batch`).
+
+        Returns:
+            Dict of names in `metric_names` (and `loss`) to scalar tensors.
+        """
+        step = getattr(type(self).train_step, "__wrapped__", type(self).train_step)
+        sampler = {id(self.seed_generator.state)}
+        kept = [v for v in self.non_trainable_variables if id(v) not in sampler]
+        saved = [ops.copy(v.value) for v in kept]
+        self._evaluating = True
+        try:
+            values = step(self, (x,))
+        finally:
+            self._evaluating = False
+        for v, value in zip(kept, saved):
+            v.assign(value)
+        return values
+
+    def _test_step(self, data):
+        """Logs each update's loss on held-out real data and fresh latent
+        codes (`evaluation_losses`), updating no weight, so `evaluate` and
+        `fit(validation_data=...)` report `val_*` values."""
+        return self._track(self.evaluation_losses(self.real_batch(data)))
+
+    test_step = autodiff.stateless_test_step(_test_step)
 
     @property
     def metrics(self):
@@ -412,12 +506,25 @@ class AdversarialModel(keras.Model):
                 raise ValueError(
                     f"`optimizers['{name}']` is not an optimizer: {error}"
                 ) from None
+        if self.dtype_policy.name == "mixed_float16":
+            # Loss scaling per update: each optimizer its own dynamic scale
+            # (`minimize` scales the loss and the optimizer unscales the
+            # gradients), instead of Keras wrapping the whole group.
+            resolved = {
+                name: optimizer
+                if isinstance(optimizer, LossScaleOptimizer)
+                else LossScaleOptimizer(optimizer, name=f"{name}_loss_scale")
+                for name, optimizer in resolved.items()
+            }
         group = PlayerOptimizers(resolved)
         group.build_players(self._optimizer_variables())
         # What the user asked for ("auto" by default) is what a saved model
         # stores, so that it resolves anew under the backend that loads it.
         self._requested_jit_compile = kwargs.get("jit_compile", "auto")
+        autodiff.check_distribution()
         super().compile(optimizer=group, **kwargs)
+        if self.optimizer is not group:  # Keras's own LossScaleOptimizer
+            self.optimizer = group
 
     def get_compile_config(self):
         config = super().get_compile_config()
@@ -449,6 +556,7 @@ class AdversarialModel(keras.Model):
         `compile()` was not called, and checking `x` and `batch_size`."""
         if batch_size is not None:
             positive_int(batch_size, "batch_size")
+        check_training_data(x, "x")  # empty, NaN or inf: an error up front
         if isinstance(x, np.ndarray) and tuple(x.shape[1:]) != self.data_shape:
             raise ValueError(
                 "The training data `x` must have samples of shape "

@@ -123,6 +123,9 @@ class SimplexGaussianMixture(keras.layers.Layer):
 
     def __init__(self, edge_length=1.0, variance=0.25, return_log=False,
                  **kwargs):
+        # Densities, their logs and `lambda - lk` gaps (with epsilon 1e-8)
+        # need float32: under a mixed policy the layer still computes in it.
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         for name, value in (("edge_length", edge_length), ("variance", variance)):
             if isinstance(value, bool) or not isinstance(
@@ -193,12 +196,13 @@ class SimplexGaussianMixture(keras.layers.Layer):
         Returns:
             Tensor of shape `(batch, d + 1)`.
         """
-        e = ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
+        e = ops.cast(ops.convert_to_tensor(inputs), self.compute_dtype)
         means = ops.convert_to_tensor(self.vertices, dtype=self.compute_dtype)
         sq = ops.sum(ops.square(ops.expand_dims(e, -2) - means), axis=-1)
-        const = 0.5 * self.embedding_dim * np.log(
+        # A Python float, so it takes the compute dtype, not float64.
+        const = float(0.5 * self.embedding_dim * np.log(
             2 * np.pi * self.variance
-        ) + np.log(self.num_components)
+        ) + np.log(self.num_components))
         # Eq. 2, one weighted component in log space
         return -0.5 / self.variance * sq - const
 

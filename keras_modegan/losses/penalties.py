@@ -28,8 +28,8 @@ def gradient_penalty(critic, real, fake, seed, norm="l2", target=1.0, form="norm
       `(sqrt(mean(grad^2)) - 1)^2`, `"norm"` with `norm="rms"`.
 
     Args:
-        critic: callable mapping a batch to one score per sample. It must
-            not update state (no batch norm in training mode).
+        critic: callable mapping a batch to one score per sample. It may
+            update state (batch norm in training mode) under every backend.
         real: real batch.
         fake: generated batch of the same shape.
         seed: `keras.random.SeedGenerator` (or int) for the interpolation
@@ -59,7 +59,10 @@ def gradient_penalty(critic, real, fake, seed, norm="l2", target=1.0, form="norm
             f"`form` must be one of {PENALTY_FORMS}. Received: form={form!r}"
         )
     shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
-    eps = keras.random.uniform(shape, seed=seed, dtype=real.dtype)
+    # Under tf.distribute, each replica's slice of one global draw.
+    eps = autodiff.draw_for_replica(
+        lambda s: keras.random.uniform(s, seed=seed, dtype=real.dtype), shape
+    )
     interpolates = eps * real + (1.0 - eps) * fake
     grads = autodiff.input_gradient(critic, interpolates)
     axes = tuple(range(1, len(real.shape)))
