@@ -33,9 +33,16 @@ import numpy as np
 
 from keras_modegan.datasets import get_spec, load_mixture
 from keras_modegan.metrics import mode_counts, mode_coverage
-from keras_modegan.utils.validation import positive_int
+from keras_modegan.utils.validation import (
+    check_fits_in_memory,
+    positive_int,
+    seed_int,
+)
 
 TABLE_COLUMNS = ("modes", "hq", "registered", "jsd", "kl", "tv", "seconds")
+# A lower bound of the memory one result row holds (its metrics, counts and
+# history), to refuse a request for more runs than memory can hold.
+ROW_BYTES = 1024
 
 
 def train_and_score(
@@ -87,6 +94,7 @@ def train_and_score(
 
     steps = positive_int(steps, "steps")
     batch_size = positive_int(batch_size, "batch_size")
+    seed = seed_int(seed, "seed")
     fit_kwargs = dict(fit_kwargs or {})
     for key in ("x", "y", "batch_size", "steps_per_epoch"):
         if key in fit_kwargs:
@@ -210,6 +218,13 @@ def run_experiments(runs, seeds, workers=1, on_result=None, **kwargs):
     ```
     """
     workers = positive_int(workers, "workers")
+    runs = list(runs)
+    if hasattr(seeds, "__len__"):  # before a huge range is walked
+        check_fits_in_memory(
+            len(seeds) * len(runs) * ROW_BYTES,
+            f"{len(seeds)} seeds x {len(runs)} runs",
+        )
+    seeds = [seed_int(seed, "seeds") for seed in seeds]
     jobs = [
         (method, dict(kwargs, build_fn=build_fn, data=data, seed=seed))
         for method, build_fn, data in runs
