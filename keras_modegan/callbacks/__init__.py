@@ -2,6 +2,7 @@
 
 from keras_modegan.callbacks.cluster_usage import ClusterUsage
 from keras_modegan.callbacks.image_grid import ImageGrid, tile_images, write_png
+from keras_modegan.callbacks.image_quality import ImageQuality
 from keras_modegan.callbacks.mode_coverage import ModeCoverage
 from keras_modegan.callbacks.plotting import (
     plot_coverage_curves,
@@ -14,6 +15,7 @@ from keras_modegan.callbacks.stacked_mnist_coverage import StackedMNISTCoverage
 __all__ = [
     "ClusterUsage",
     "ImageGrid",
+    "ImageQuality",
     "ModeCoverage",
     "SamplePlot",
     "StackedMNISTCoverage",
