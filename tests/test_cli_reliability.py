@@ -2,6 +2,7 @@
 during training, resuming, diverging losses, bad paths and sizes."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -207,7 +208,8 @@ def test_diverging_run_stops_and_keeps_the_good_model(tmp_path, uninterrupted,
     code = cli.main(["train", *TINY, "--lr", "1e30", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 1
-    assert "training diverged at epoch 1, step " in err and "_loss = nan" in err
+    assert re.search(r"training diverged at epoch 1, step \d+: \w*loss = -?(nan|inf)",
+                     err), err
     assert (out / "model.keras").read_bytes() == before
     assert RunDir(out).read_status()["status"] == "incomplete"
 
