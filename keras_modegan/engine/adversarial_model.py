@@ -530,6 +530,7 @@ class AdversarialModel(keras.Model):
         config = super().get_compile_config()
         if config is not None and hasattr(self, "_requested_jit_compile"):
             config["jit_compile"] = self._requested_jit_compile
+            config["jit_compile_as_asked"] = True
         return config
 
     def compile_from_config(self, config):
@@ -540,6 +541,11 @@ class AdversarialModel(keras.Model):
             for k in ("run_eagerly", "steps_per_execution", "jit_compile")
             if k in config
         }
+        if not config.get("jit_compile_as_asked"):
+            # Older files stored the value "auto" resolved to under the
+            # backend that saved them (True under JAX, which torch.compile
+            # cannot honour for double backward): resolve it anew.
+            kwargs["jit_compile"] = "auto"
         saved = set(group.players)
         if saved != set(self.optimizer_names):
             raise ValueError(
