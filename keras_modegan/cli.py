@@ -116,7 +116,22 @@ def build_parser():
         "JSON: an infinite kl is written as null) to --out.",
     )
     p.add_argument("method", metavar="METHOD", help="a method name (see `list`)")
-    p.add_argument("--data", default="ring8", help="mixture name (default ring8)")
+    p.add_argument("--data", default="ring8",
+                   help="mixture name, or stacked_mnist (Unrolled GAN protocol) / "
+                   "stacked_mnist_veegan (VEEGAN protocol) (default ring8)")
+    p.add_argument(
+        "--architecture", choices=("quarter", "half", "big", "dcgan"),
+        default="quarter",
+        help="image nets of from_dcgan for Stacked MNIST: quarter (D = G/4) "
+        "or half (D = G/2), Unrolled GAN's; big, VEEGAN's DCGAN (default "
+        "quarter)",
+    )
+    p.add_argument("--data-dir", default=None,
+                   help="Stacked MNIST: mnist.npz or its directory (default "
+                   "$KERAS_MODEGAN_DATA_DIR, else tensorflow-datasets)")
+    p.add_argument("--num-samples", type=positive_arg(int), default=None,
+                   help="Stacked MNIST: generated samples scored (default the "
+                   "protocol's, 25,600 or 26,000)")
     p.add_argument(
         "--distribution", choices=("none", "data-parallel"), default="none",
         help="'data-parallel' splits every batch over all local devices "
@@ -189,7 +204,10 @@ def build_parser():
     )
     p.add_argument("model", metavar="MODEL",
                    help="a .keras file, a preset name or a preset directory")
-    p.add_argument("--data", required=True, help="mixture name")
+    p.add_argument("--data", required=True,
+                   help="mixture name, or stacked_mnist / stacked_mnist_veegan")
+    p.add_argument("--data-dir", default=None,
+                   help="Stacked MNIST: mnist.npz or its directory")
     p.add_argument("--num-samples", type=positive_arg(int), default=None,
                    help="generated samples (default: the protocol's)")
     p.add_argument("--seed", type=seed_arg, default=0,
@@ -450,6 +468,10 @@ def _resolve_budget(args):
 
 
 def _train(args):
+    from keras_modegan.image_commands import IMAGE_DATA, train_images
+
+    if args.data in IMAGE_DATA:
+        return train_images(args, JIT_COMPILE[args.jit_compile])
     method_cls = _check_method(args.method)
     spec = _check_data(args.data)
     recipe, overrides = _resolve_budget(args)
@@ -745,6 +767,12 @@ def _load(name):
 
 
 def _evaluate(args):
+    from keras_modegan.image_commands import IMAGE_DATA, evaluate_images
+
+    if args.data in IMAGE_DATA:
+        if args.plot:
+            _check_out_file(args.plot, "--plot")
+        return evaluate_images(args, _load(args.model))
     spec = _check_data(args.data)
     num = args.num_samples or spec.num_eval_samples
     _check_memory(
