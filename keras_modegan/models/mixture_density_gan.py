@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_modegan.engine.adversarial_model import AdversarialModel
 from keras_modegan.layers.simplex_gaussian_mixture import SimplexGaussianMixture
+from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.networks.mlp import mlp
 
 
@@ -212,6 +213,41 @@ class MixtureDensityGAN(AdversarialModel):
             latent_dim=latent_dim,
             latent_prior=latent_prior,
             **kwargs,
+        )
+
+    @classmethod
+    def from_dcgan(
+        cls,
+        image_shape,
+        architecture="quarter",
+        latent_dim=None,
+        seed=None,
+        embedding_dim=9,
+        variance=0.25,
+        **kwargs,
+    ):
+        """The image nets of an architecture, the discriminator ending in a
+        `embedding_dim`-D head (Sec. 6.3.2: a 9-D simplex, 10 components,
+        variance 0.25 on real images; the head is `5 sigmoid - 2.5`, the
+        authors' published one, from their 2-D demo).
+
+        Args:
+            image_shape, architecture, latent_dim, seed: see
+                `VanillaGAN.from_dcgan`.
+            embedding_dim: positive int, d of the simplex.
+            variance: variance of the mixture's components.
+            **kwargs: the other constructor arguments.
+
+        Example:
+
+        ```python
+        gan = MixtureDensityGAN.from_dcgan((28, 28, 3), "quarter", seed=0)
+        ```
+        """
+        return build_from_dcgan(
+            cls, image_shape, architecture, latent_dim, seed,
+            roles={"discriminator": "embedding"}, embedding_dim=embedding_dim,
+            variance=variance, **kwargs,
         )
 
     def get_config(self):

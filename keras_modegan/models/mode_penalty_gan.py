@@ -6,6 +6,8 @@ from keras import ops
 
 from keras_modegan.losses import mode_matching
 from keras_modegan.models.vanilla_gan import VanillaGAN
+from keras_modegan.networks.conv_autoencoder import conv_autoencoder
+from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.networks.mlp import mlp
 from keras_modegan.utils.validation import positive_int
 
@@ -546,6 +548,47 @@ class ModePenaltyGAN(VanillaGAN):
             encoder=mlp(data_dim, code_dim, autoencoder_units, name="encoder"),
             decoder=mlp(code_dim, data_dim, autoencoder_units, name="decoder"),
             latent_dim=latent_dim,
+            **kwargs,
+        )
+
+    @classmethod
+    def from_dcgan(
+        cls,
+        image_shape,
+        architecture="quarter",
+        latent_dim=None,
+        seed=None,
+        code_dim=50,
+        num_modes=1000,
+        penalty_weight=500.0,
+        **kwargs,
+    ):
+        """The paper's Stacked MNIST setup (Sec. 3.2): DCGAN generator and
+        discriminator, the convolutional autoencoder
+        (`keras_modegan.networks.conv_autoencoder`: 3 conv 5x5 + 2 FC to a
+        50-D code; 1 FC + 3 transposed convs back), N = 1,000 target
+        modes, `lambda_p = 500`. Call `pretrain(x)` before `fit`.
+
+        Args:
+            image_shape, architecture, latent_dim, seed: see
+                `VanillaGAN.from_dcgan`.
+            code_dim: positive int, size of the autoencoder's code.
+            num_modes: positive int, N.
+            penalty_weight: lambda_p of Eq. 4.
+            **kwargs: the other constructor arguments.
+
+        Example:
+
+        ```python
+        gan = ModePenaltyGAN.from_dcgan((28, 28, 3), seed=0)
+        gan.pretrain(x_train, epochs=5)
+        gan.fit(x_train, batch_size=128, epochs=1)
+        ```
+        """
+        encoder, decoder = conv_autoencoder(image_shape, code_dim, seed=seed)
+        return build_from_dcgan(
+            cls, image_shape, architecture, latent_dim, seed, encoder=encoder,
+            decoder=decoder, num_modes=num_modes, penalty_weight=penalty_weight,
             **kwargs,
         )
 

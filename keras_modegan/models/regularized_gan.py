@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_modegan.engine.adversarial_model import AdversarialModel
+from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.networks.mlp import mlp
 from keras_modegan.utils.validation import non_negative, positive_int
 
@@ -112,6 +113,29 @@ class _EncoderGAN(AdversarialModel):
 
     def _as_tensors(self, *tensors):
         return [ops.convert_to_tensor(t, self.compute_dtype) for t in tensors]
+
+    @classmethod
+    def from_dcgan(
+        cls, image_shape, architecture="quarter", latent_dim=None, seed=None, **kwargs
+    ):
+        """Appendix B: the DCGAN generator and discriminator(s) of an
+        architecture and an encoder that mirrors the generator (its layers
+        reversed, transposed convs replaced by convs), the generator's
+        batch norm keeping separate statistics for z and E(x)
+        (`separate_bn_statistics=True`).
+
+        Args: see `VanillaGAN.from_dcgan`.
+
+        Example:
+
+        ```python
+        gan = RegularizedGAN.from_dcgan((28, 28, 3), "quarter", seed=0)
+        ```
+        """
+        kwargs.setdefault("separate_bn_statistics", True)
+        return build_from_dcgan(
+            cls, image_shape, architecture, latent_dim, seed, **kwargs
+        )
 
     def get_config(self):
         config = super().get_config()

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_modegan import losses
 from keras_modegan.engine.adversarial_model import AdversarialModel
+from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.utils.validation import positive_int
 
 
@@ -108,6 +109,32 @@ class VanillaGAN(AdversarialModel):
             g_loss=g_loss,
             d_real=ops.mean(ops.sigmoid(d_real)),
             d_fake=ops.mean(ops.sigmoid(d_fake)),
+        )
+
+    @classmethod
+    def from_dcgan(
+        cls, image_shape, architecture="quarter", latent_dim=None, seed=None, **kwargs
+    ):
+        """DCGAN: the method with the image nets of an architecture.
+
+        Args:
+            image_shape: `(height, width, channels)`, images in [-1, 1].
+            architecture: `"quarter"` (Unrolled GAN's Stacked MNIST nets,
+                D = G/4), `"half"` (D = G/2), `"big"` (VEEGAN's DCGAN),
+                `"dcgan"` (32x32 / 64x64), or a dict; see
+                `keras_modegan.networks.dcgan_players.build_from_dcgan`.
+            latent_dim: size of z (None: the architecture's).
+            seed: int or None, seeds the latent sampler and the initializers.
+            **kwargs: the other constructor arguments.
+
+        Example:
+
+        ```python
+        gan = VanillaGAN.from_dcgan((28, 28, 3), "quarter", seed=0)
+        ```
+        """
+        return build_from_dcgan(
+            cls, image_shape, architecture, latent_dim, seed, **kwargs
         )
 
     def get_config(self):

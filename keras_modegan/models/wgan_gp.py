@@ -6,6 +6,7 @@ from keras import ops
 from keras_modegan import losses
 from keras_modegan.engine.adversarial_model import AdversarialModel
 from keras_modegan.losses.penalties import gradient_penalty
+from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.utils.validation import positive_int
 
 
@@ -111,6 +112,26 @@ class WGANGP(AdversarialModel):
             gp=gp,
             d_real=ops.mean(d_real),
             d_fake=ops.mean(d_fake),
+        )
+
+    @classmethod
+    def from_dcgan(
+        cls, image_shape, architecture="quarter", latent_dim=None, seed=None, **kwargs
+    ):
+        """The image nets of an architecture, the critic without batch norm
+        (the paper, Sec. 4: batch norm breaks the per-sample penalty).
+
+        Args: see `VanillaGAN.from_dcgan`.
+
+        Example:
+
+        ```python
+        gan = WGANGP.from_dcgan((28, 28, 3), "quarter", seed=0)
+        ```
+        """
+        return build_from_dcgan(
+            cls, image_shape, architecture, latent_dim, seed,
+            roles={"critic": "critic"}, **kwargs,
         )
 
     def get_config(self):
