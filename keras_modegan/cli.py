@@ -213,6 +213,17 @@ def build_parser():
     p.add_argument("--seed", type=seed_arg, default=0,
                    help="seed, an integer in [0, 2**32) (default 0)")
     p.add_argument("--plot", default=None, help="also write a sample plot PNG")
+    p.add_argument(
+        "--metrics", default=None,
+        help="image quality instead: comma list of fid,kid,prdc against --split "
+        "of an image --data (mnist, fashion_mnist, cifar10, celeb_a)",
+    )
+    p.add_argument("--features", default="inception",
+                   help="with --metrics: inception, inception_pytorch_fid, a "
+                   "classifier preset (mnist_classifier) or a .keras file")
+    p.add_argument("--split", default="test",
+                   help="with --metrics: the reference split (default test)")
+    p.add_argument("--quiet-metrics", action="store_true", help=argparse.SUPPRESS)
     common(p)
 
     p = sub.add_parser("benchmark", help="several methods x seeds, one table")
@@ -382,6 +393,13 @@ def _list(args):
             f"{spec.std:g}, eval {spec.num_eval_samples} samples, "
             f"min_count {spec.min_count}. {spec.reference}"
         )
+    from keras_modegan.datasets import STACKED_MNIST_PROTOCOLS
+    from keras_modegan.image_commands import IMAGE_DATA
+
+    for name, protocol in IMAGE_DATA.items():
+        info = STACKED_MNIST_PROTOCOLS[protocol]
+        print(f"  {name:<14} 1000 modes, 28x28x3 images (Stacked MNIST), eval "
+              f"{info.num_eval_samples} samples. {info.paper}")
     from keras_modegan.presets import list_presets
 
     print("\nPresets (keras-modegan evaluate NAME, AdversarialModel.from_preset):")
@@ -767,6 +785,10 @@ def _load(name):
 
 
 def _evaluate(args):
+    if args.metrics:
+        from keras_modegan.image_quality_command import evaluate_image_quality
+
+        return evaluate_image_quality(args, _load(args.model), UsageError)
     from keras_modegan.image_commands import IMAGE_DATA, evaluate_images
 
     if args.data in IMAGE_DATA:
