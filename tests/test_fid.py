@@ -222,7 +222,7 @@ class _ImageModel(keras.Model):
     """A tiny trainable model with `generate`, as AdversarialModel has."""
 
     def __init__(self):
-        super().__init__()
+        super().__init__(name="image_model")
         self.dense = keras.layers.Dense(16)
 
     def call(self, z):

@@ -168,7 +168,7 @@ def model_feature_extractor(model, layer_name=None, name=None, batch_size=256):
             the images as they come.
         layer_name: the layer whose output are the features; None for the
             penultimate layer (`model.layers[-2]`: the input of a
-            classifier's last layer).
+            classifier's last layer; a `Dropout` there is skipped).
         name: the features' name; default `"<model.name>.<layer_name>"`.
         batch_size: positive int.
 
@@ -182,7 +182,12 @@ def model_feature_extractor(model, layer_name=None, name=None, batch_size=256):
             raise ValueError(
                 f"Model {model.name!r} has fewer than 2 layers: pass `layer_name`."
             )
-        layer = model.layers[-2]
+        # The input of the last layer; a Dropout there (the identity at
+        # inference) is skipped for the layer that feeds it.
+        index = len(model.layers) - 2
+        while index > 0 and isinstance(model.layers[index], keras.layers.Dropout):
+            index -= 1
+        layer = model.layers[index]
     else:
         try:
             layer = model.get_layer(layer_name)
@@ -218,6 +223,8 @@ def as_feature_extractor(features, name=None):
         features: a `FeatureExtractor`; `"inception"` (TTUR's preprocessing)
             or `"inception_pytorch_fid"` (the Inception network with the
             pytorch-fid release weights, loaded once per process); a
+            classifier preset's name (`"mnist_classifier"`: its penultimate
+            layer, named `"<model name>.<layer name>"`); a
             `keras.Model` (its penultimate layer, see
             `model_feature_extractor`); or any callable
             `images -> (n, d)` (then `name` is required).
@@ -230,16 +237,25 @@ def as_feature_extractor(features, name=None):
         return features
     if isinstance(features, str):
         choices = {"inception": "tf1", "inception_pytorch_fid": "pytorch_fid"}
-        if features not in choices:
-            raise ValueError(
-                f"Unknown feature extractor {features!r}; accepted names: "
-                f"{sorted(choices)}, or a keras.Model, a callable or a "
-                "FeatureExtractor."
-            )
-        if features not in _SHARED:
+        if features in _SHARED:
+            return _SHARED[features]
+        if features in choices:
             _SHARED[features] = inception_feature_extractor(
                 preprocessing=choices[features]
             )
+            return _SHARED[features]
+        from keras_modegan import presets
+
+        if features not in presets.list_presets():
+            raise ValueError(
+                f"Unknown feature extractor {features!r}; accepted names: "
+                f"{sorted(choices)} or a classifier preset (e.g. "
+                "'mnist_classifier'), or a keras.Model, a callable or a "
+                "FeatureExtractor."
+            )
+        _SHARED[features] = model_feature_extractor(
+            presets.load_classifier(features), name=None
+        )
         return _SHARED[features]
     if isinstance(features, keras.Model):
         return model_feature_extractor(features, name=name)

@@ -268,10 +268,18 @@ def hash_prefix_of(fname):
     return match.group(1) if match else None
 
 
+def keras_home():
+    """The Keras cache root: `$KERAS_HOME`, else `~/.keras` (read at each
+    call, as `keras.utils.get_file` documents it)."""
+    return os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~"), ".keras"
+    )
+
+
 def models_dir(cache_dir=None):
     """The Keras cache folder downloaded weights go to: `models/` under
     `cache_dir`, `$KERAS_HOME` or `~/.keras`."""
-    base = cache_dir or keras.config.keras_home()
+    base = cache_dir or keras_home()
     return os.path.join(os.path.expanduser(base), "models")
 
 

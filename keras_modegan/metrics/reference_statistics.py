@@ -2,14 +2,13 @@
 
 import os
 
-import keras
-
 from keras_modegan.metrics.feature_extractor import (
     as_feature_extractor,
     extract_statistics,
     safe_name,
 )
 from keras_modegan.metrics.feature_statistics import FeatureStatistics
+from keras_modegan.metrics.inception import keras_home
 
 CACHE_SUBDIR = os.path.join("keras_modegan", "reference_statistics")
 MAX_KEPT = 10000  # features kept for KID / PRDC (80 MB for Inception)
@@ -24,7 +23,7 @@ def reference_statistics_path(dataset, split, feature_extractor, num_samples=Non
         name = _extractor_name(feature_extractor)
     else:
         name = as_feature_extractor(feature_extractor).name
-    base = os.path.expanduser(cache_dir or keras.config.keras_home())
+    base = os.path.expanduser(cache_dir or keras_home())
     parts = [safe_name(dataset), safe_name(split), safe_name(name)]
     if num_samples is not None:
         parts.append(f"n{int(num_samples)}")
