@@ -31,8 +31,74 @@ def normalization_layer(normalization, momentum, epsilon, name):
     return None
 
 
+class _ConvBlock(keras.layers.Layer):
+    """What `DownBlock` and `UpBlock` share: a convolution, an optional
+    normalization, an activation, and their common arguments."""
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides,
+        normalization,
+        momentum,
+        epsilon,
+        use_bias,
+        kernel_initializer,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.filters = positive_int(filters, "filters")
+        self.kernel_size = kernel_size
+        self.strides = strides
+        self.normalization = check_normalization(normalization)
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def _set_layers(self, conv, activation):
+        self.conv = conv
+        self.norm = normalization_layer(
+            self.normalization, self.momentum, self.epsilon, "norm"
+        )
+        self.activation = activation
+
+    def build(self, input_shape):
+        self.conv.build(input_shape)
+        if self.norm is not None:
+            self.norm.build(self.conv.compute_output_shape(input_shape))
+
+    def call(self, inputs, training=None):
+        x = self.conv(inputs)
+        if self.norm is not None:
+            x = self.norm(x, training=training)
+        return self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        return self.conv.compute_output_shape(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "strides": self.strides,
+                "normalization": self.normalization,
+                "momentum": self.momentum,
+                "epsilon": self.epsilon,
+                "use_bias": self.use_bias,
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
+            }
+        )
+        return config
+
+
 @keras.saving.register_keras_serializable(package="keras_modegan")
-class DownBlock(keras.layers.Layer):
+class DownBlock(_ConvBlock):
     """A DCGAN discriminator/encoder block: Conv2D, optional batch norm,
     LeakyReLU.
 
@@ -82,11 +148,19 @@ class DownBlock(keras.layers.Layer):
         kernel_initializer=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self.filters = positive_int(filters, "filters")
-        self.kernel_size = kernel_size
-        self.strides = strides
-        self.normalization = check_normalization(normalization)
+        if kernel_initializer is None:
+            kernel_initializer = keras.initializers.TruncatedNormal(0.0, 0.02)
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            normalization,
+            momentum,
+            epsilon,
+            use_bias,
+            kernel_initializer,
+            **kwargs,
+        )
         if isinstance(negative_slope, bool) or not isinstance(
             negative_slope, (int, float)
         ) or negative_slope < 0:
@@ -95,53 +169,20 @@ class DownBlock(keras.layers.Layer):
                 f"Received: negative_slope={negative_slope!r}"
             )
         self.negative_slope = float(negative_slope)
-        self.momentum = momentum
-        self.epsilon = epsilon
-        self.use_bias = bool(use_bias)
-        if kernel_initializer is None:
-            kernel_initializer = keras.initializers.TruncatedNormal(0.0, 0.02)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.conv = keras.layers.Conv2D(
-            self.filters,
-            kernel_size,
-            strides=strides,
-            padding="same",
-            use_bias=self.use_bias,
-            kernel_initializer=self.kernel_initializer,
-            name="conv",
+        self._set_layers(
+            keras.layers.Conv2D(
+                self.filters,
+                kernel_size,
+                strides=strides,
+                padding="same",
+                use_bias=self.use_bias,
+                kernel_initializer=self.kernel_initializer,
+                name="conv",
+            ),
+            keras.layers.LeakyReLU(self.negative_slope, name="act"),
         )
-        self.norm = normalization_layer(normalization, momentum, epsilon, "norm")
-        self.activation = keras.layers.LeakyReLU(self.negative_slope, name="act")
-
-    def build(self, input_shape):
-        self.conv.build(input_shape)
-        if self.norm is not None:
-            self.norm.build(self.conv.compute_output_shape(input_shape))
-
-    def call(self, inputs, training=None):
-        x = self.conv(inputs)
-        if self.norm is not None:
-            x = self.norm(x, training=training)
-        return self.activation(x)
-
-    def compute_output_shape(self, input_shape):
-        return self.conv.compute_output_shape(input_shape)
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "filters": self.filters,
-                "kernel_size": self.kernel_size,
-                "strides": self.strides,
-                "normalization": self.normalization,
-                "negative_slope": self.negative_slope,
-                "momentum": self.momentum,
-                "epsilon": self.epsilon,
-                "use_bias": self.use_bias,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
-            }
-        )
+        config["negative_slope"] = self.negative_slope
         return config

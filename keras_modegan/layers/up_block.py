@@ -2,12 +2,11 @@
 
 import keras
 
-from keras_modegan.layers.down_block import check_normalization, normalization_layer
-from keras_modegan.utils.validation import positive_int
+from keras_modegan.layers.down_block import _ConvBlock
 
 
 @keras.saving.register_keras_serializable(package="keras_modegan")
-class UpBlock(keras.layers.Layer):
+class UpBlock(_ConvBlock):
     """A DCGAN generator block: Conv2DTranspose, batch norm, ReLU.
 
     Radford et al., https://arxiv.org/abs/1511.06434 (Sec. 3, Fig. 1).
@@ -55,64 +54,40 @@ class UpBlock(keras.layers.Layer):
         kernel_initializer=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self.filters = positive_int(filters, "filters")
-        self.kernel_size = kernel_size
-        self.strides = strides
+        if kernel_initializer is None:
+            kernel_initializer = keras.initializers.RandomNormal(0.0, 0.02)
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            normalization,
+            momentum,
+            epsilon,
+            use_bias,
+            kernel_initializer,
+            **kwargs,
+        )
         if isinstance(output_padding, list):
             output_padding = tuple(output_padding)
         self.output_padding = output_padding
-        self.normalization = check_normalization(normalization)
         self.activation_name = activation
-        self.momentum = momentum
-        self.epsilon = epsilon
-        self.use_bias = bool(use_bias)
-        if kernel_initializer is None:
-            kernel_initializer = keras.initializers.RandomNormal(0.0, 0.02)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.conv = keras.layers.Conv2DTranspose(
-            self.filters,
-            kernel_size,
-            strides=strides,
-            padding="same",
-            output_padding=output_padding,
-            use_bias=self.use_bias,
-            kernel_initializer=self.kernel_initializer,
-            name="conv",
+        self._set_layers(
+            keras.layers.Conv2DTranspose(
+                self.filters,
+                kernel_size,
+                strides=strides,
+                padding="same",
+                output_padding=output_padding,
+                use_bias=self.use_bias,
+                kernel_initializer=self.kernel_initializer,
+                name="conv",
+            ),
+            keras.layers.Activation(activation, name="act"),
         )
-        self.norm = normalization_layer(normalization, momentum, epsilon, "norm")
-        self.activation = keras.layers.Activation(activation, name="act")
-
-    def build(self, input_shape):
-        self.conv.build(input_shape)
-        if self.norm is not None:
-            self.norm.build(self.conv.compute_output_shape(input_shape))
-
-    def call(self, inputs, training=None):
-        x = self.conv(inputs)
-        if self.norm is not None:
-            x = self.norm(x, training=training)
-        return self.activation(x)
-
-    def compute_output_shape(self, input_shape):
-        return self.conv.compute_output_shape(input_shape)
 
     def get_config(self):
         config = super().get_config()
         config.update(
-            {
-                "filters": self.filters,
-                "kernel_size": self.kernel_size,
-                "strides": self.strides,
-                "output_padding": self.output_padding,
-                "normalization": self.normalization,
-                "activation": self.activation_name,
-                "momentum": self.momentum,
-                "epsilon": self.epsilon,
-                "use_bias": self.use_bias,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
-            }
+            {"output_padding": self.output_padding, "activation": self.activation_name}
         )
         return config

@@ -17,31 +17,23 @@ from keras_modegan.utils.validation import positive_int
 # projection of z and of each up block; `generator_output` is how the last
 # layer maps to the image ("conv": a stride-1 conv after the up blocks,
 # "transposed": a last stride-2 transposed conv); "dcgan" sizes itself.
+# Unrolled GAN's Stacked MNIST nets (Metz et al. 2017, Appendix E) as
+# PacGAN re-implemented them (github.com/fjxmlzn/PacGAN,
+# stacked_MNIST_experiments/unrolled_GAN_experiment).
+_UNROLLED_GAN = {
+    "latent_dim": 256,
+    "latent_prior": "normal",
+    "kernel_size": 3,
+    "generator_filters": (64, 32, 16, 8),
+    "generator_output": "conv",
+    "first_normalization": True,
+    "negative_slope": 0.3,
+}
+
 ARCHITECTURES = {
-    # Unrolled GAN's Stacked MNIST nets (Metz et al. 2017, Appendix E) as
-    # PacGAN re-implemented them (github.com/fjxmlzn/PacGAN,
-    # stacked_MNIST_experiments/unrolled_GAN_experiment): D = G/4 ("K/4").
-    "quarter": {
-        "latent_dim": 256,
-        "latent_prior": "normal",
-        "kernel_size": 3,
-        "generator_filters": (64, 32, 16, 8),
-        "generator_output": "conv",
-        "discriminator_filters": (2, 4, 8),
-        "first_normalization": True,
-        "negative_slope": 0.3,
-    },
-    # The same with D = G/2 ("K/2").
-    "half": {
-        "latent_dim": 256,
-        "latent_prior": "normal",
-        "kernel_size": 3,
-        "generator_filters": (64, 32, 16, 8),
-        "generator_output": "conv",
-        "discriminator_filters": (4, 8, 16),
-        "first_normalization": True,
-        "negative_slope": 0.3,
-    },
+    # D = G/4 ("K/4") and D = G/2 ("K/2").
+    "quarter": dict(_UNROLLED_GAN, discriminator_filters=(2, 4, 8)),
+    "half": dict(_UNROLLED_GAN, discriminator_filters=(4, 8, 16)),
     # VEEGAN's DCGAN (Srivastava et al. 2017; PacGAN's VEEGAN_experiment),
     # "B" in MD-GAN Table 3: 5x5 stride-2 convs 64-128-256-512, z 100 uniform.
     "big": {
