@@ -130,9 +130,12 @@ def input_gradient(fn, x):
     if BACKEND == "torch":
         import torch
 
-        x = x.detach().requires_grad_(True)
-        y = ops.sum(fn(x))
-        return torch.autograd.grad(y, x, create_graph=True)[0]
+        # Also where the trainer turned autograd off (`evaluate` runs
+        # `test_step` under `torch.no_grad()`).
+        with torch.enable_grad():
+            x = x.detach().requires_grad_(True)
+            y = ops.sum(fn(x))
+            return torch.autograd.grad(y, x, create_graph=True)[0]
     raise NotImplementedError(f"Unsupported Keras backend: {BACKEND}")
 
 
