@@ -472,5 +472,8 @@ def load_pytorch_fid_weights(trunk, weights="pytorch_fid", cache_dir=None):
         load_weights_npz(trunk, converted)
         return path
     convert_state_dict(trunk, read_torch_state_dict(path))
-    save_weights_npz(trunk, converted)
+    try:
+        save_weights_npz(trunk, converted)
+    except OSError:  # a read-only folder: convert again next time
+        pass
     return path
