@@ -16,9 +16,10 @@ class BatchStatisticsNormalization(keras.layers.Layer):
     `tf.contrib.layers.batch_norm(is_training=True)` in every call of D).
     In training it equals `keras.layers.BatchNormalization`.
 
-    Having no state, it can sit in a network whose input gradient enters a
-    loss (the gradient penalties of Dist-GAN, GAAN and WGAN-GP): nothing is
-    assigned while the penalty differentiates through it.
+    Having no state, it assigns nothing when a gradient penalty (Dist-GAN,
+    GAAN) differentiates through it, and a discriminator scores a batch
+    the same way in training and in inference (no moving statistics to
+    drift from the batches it trained on).
 
     Args:
         axis: int, the feature axis (default -1, channels last).

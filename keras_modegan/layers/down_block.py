@@ -114,8 +114,8 @@ class DownBlock(_ConvBlock):
         normalization: `"batch"` (`keras.layers.BatchNormalization`, with
             moving statistics for inference), `"batch_statistics"`
             (`BatchStatisticsNormalization`: the batch's own statistics in
-            every call, as the papers' TF1 discriminators; safe under
-            gradient penalties), or None.
+            every call, as the papers' TF1 discriminators; stateless), or
+            None.
         negative_slope: float >= 0, LeakyReLU slope (0 gives ReLU; 0.2 in
             DCGAN, 0.3 in the Unrolled GAN Stacked MNIST nets).
         momentum: momentum of the moving statistics (`"batch"` only); 0.9

@@ -290,8 +290,8 @@ def dcgan_discriminator(
 
     Normalization. The papers' TF1 discriminators normalize with the
     batch's statistics in every call; `"batch_statistics"` (default) does
-    the same and holds no state, so gradient penalties (Dist-GAN, GAAN)
-    can differentiate through it under every backend. `"batch"` uses
+    the same and holds no state (nothing to assign inside Dist-GAN's and
+    GAAN's gradient penalties). `"batch"` uses
     `keras.layers.BatchNormalization` (moving statistics for inference);
     None drops it (the WGAN-GP critic).
 
