@@ -113,3 +113,41 @@ def test_bad_arguments():
         VanillaGAN.from_dcgan((28, 28))
     with pytest.raises(ValueError, match="`architecture` must be one of"):
         DistGAN.from_dcgan((28, 28, 3), architecture="K/4")
+
+
+def _adam(optimizer):
+    config = optimizer.get_config()
+    return (
+        round(float(config["learning_rate"]), 8),
+        config["beta_1"],
+        config["beta_2"],
+    )
+
+
+def test_compile_defaults_are_the_image_settings():
+    # Unrolled GAN's Stacked MNIST Adams as PacGAN sets them: D 2e-4, the
+    # other updates 1e-4, betas (0.5, 0.99); Dist-GAN: its authors' image
+    # code; WGAN-GP: its paper's Adam whatever the data.
+    d, g = (2e-4, 0.5, 0.99), (1e-4, 0.5, 0.99)
+    expected = {
+        VanillaGAN: {"discriminator": d, "generator": g},
+        MixtureDensityGAN: {"discriminator": d, "generator": g},
+        RegularizedGAN: {"discriminator": d, "generator": g, "encoder": g},
+        ManifoldDiffusionGAN: {
+            "manifold_discriminator": d,
+            "discriminator": d,
+            "manifold": g,
+            "diffusion": g,
+        },
+        DistGAN: dict.fromkeys(
+            ("autoencoder", "discriminator", "generator"), (2e-4, 0.5, 0.9)
+        ),
+        ModePenaltyGAN: dict.fromkeys(
+            ("discriminator", "generator"), (2e-4, 0.5, 0.999)
+        ),
+        WGANGP: dict.fromkeys(("critic", "generator"), (1e-4, 0.0, 0.9)),
+    }
+    for cls, adams in expected.items():
+        model = _build(cls)
+        got = {k: _adam(o) for k, o in model.default_optimizers().items()}
+        assert got == adams, cls.__name__

@@ -18,6 +18,7 @@ from keras_modegan.losses.autoencoder_losses import (
     reconstruction_loss,
 )
 from keras_modegan.losses.penalties import PENALTY_FORMS, PENALTY_NORMS
+from keras_modegan.models.image_optimizers import is_image_model
 from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.networks.mlp import mlp
 from keras_modegan.utils.validation import non_negative, positive_int
@@ -446,9 +447,17 @@ class DistGAN(AdversarialModel):
                 updates the learning rate then falls x0.9 every ~1,429
                 steps: to ~0.11x after 30K steps, ~0.0006x after 100K.
 
+        On images: Adam 2e-4, betas (0.5, 0.9), no decay, for every update,
+        the authors' image code (github.com/tntrung/gan, `distgan.py`).
+
         Returns:
             Dict of each name in `optimizer_names` to `keras.optimizers.Adam`.
         """
+        if is_image_model(self):
+            return {
+                name: keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9)
+                for name in self.optimizer_names
+            }
         interval = lr_decay_interval(decay_counter, self.d_steps)
         per_step = {"discriminator": self.d_steps, "autoencoder": 1, "encoder": 1}
         per_step["generator"] = 1 if self.optimizers_per == "update" else 2

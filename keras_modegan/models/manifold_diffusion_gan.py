@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_modegan.models.image_optimizers import is_image_model, unrolled_gan_adams
 from keras_modegan.models.regularized_gan import _EncoderGAN, squared_distance
 from keras_modegan.networks.mlp import mlp
 from keras_modegan.utils.validation import non_negative
@@ -160,6 +161,10 @@ class ManifoldDiffusionGAN(_EncoderGAN):
         self.lambda_on = lambda_on
 
     def default_optimizers(self):
+        if is_image_model(self):  # the Stacked MNIST protocol's Adams
+            return unrolled_gan_adams(
+                self.optimizer_names, ("manifold_discriminator", "discriminator")
+            )
         # The Dist-GAN authors' 1-D MDGAN baseline (not Che et al.): Adam,
         # learning rate 1e-3, betas (0.5, 0.9).
         return {

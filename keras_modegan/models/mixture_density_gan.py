@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_modegan.engine.adversarial_model import AdversarialModel
 from keras_modegan.layers.simplex_gaussian_mixture import SimplexGaussianMixture
+from keras_modegan.models.image_optimizers import is_image_model, unrolled_gan_adams
 from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.networks.mlp import mlp
 
@@ -116,6 +117,8 @@ class MixtureDensityGAN(AdversarialModel):
         return self.mixture.lambda_
 
     def default_optimizers(self):
+        if is_image_model(self):  # the Stacked MNIST protocol's Adams
+            return unrolled_gan_adams(self.optimizer_names, ("discriminator",))
         # The authors' 2-D demo: lr 1e-3 halved every 500 epochs of 10,000
         # points at batch 500 (= 10,000 updates of each player).
         def adam():

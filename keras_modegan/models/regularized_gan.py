@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_modegan.engine.adversarial_model import AdversarialModel
+from keras_modegan.models.image_optimizers import is_image_model, unrolled_gan_adams
 from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.networks.mlp import mlp
 from keras_modegan.utils.validation import non_negative, positive_int
@@ -250,6 +251,8 @@ class RegularizedGAN(_EncoderGAN):
         self.d_steps = positive_int(d_steps, "d_steps")
 
     def default_optimizers(self):
+        if is_image_model(self):  # the Stacked MNIST protocol's Adams
+            return unrolled_gan_adams(self.optimizer_names, ("discriminator",))
         # Appendix C: Adam, learning rate 1e-4 (beta_1 of DCGAN, which the
         # paper's image code builds on).
         return {

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_modegan import losses
 from keras_modegan.engine.adversarial_model import AdversarialModel
+from keras_modegan.models.image_optimizers import is_image_model, unrolled_gan_adams
 from keras_modegan.networks.dcgan_players import build_from_dcgan
 from keras_modegan.utils.validation import positive_int
 
@@ -110,6 +111,13 @@ class VanillaGAN(AdversarialModel):
             d_real=ops.mean(ops.sigmoid(d_real)),
             d_fake=ops.mean(ops.sigmoid(d_fake)),
         )
+
+    def default_optimizers(self):
+        """Adam 2e-4, beta_1 0.5 for both players (DCGAN); on images the
+        Stacked MNIST protocol's (`image_optimizers.unrolled_gan_adams`)."""
+        if is_image_model(self):
+            return unrolled_gan_adams(self.optimizer_names, ("discriminator",))
+        return super().default_optimizers()
 
     @classmethod
     def from_dcgan(
