@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from keras_modegan.losses import mode_matching
+from keras_modegan.models.image_optimizers import is_image_model
 from keras_modegan.models.vanilla_gan import VanillaGAN
 from keras_modegan.networks.conv_autoencoder import conv_autoencoder
 from keras_modegan.networks.dcgan_players import build_from_dcgan
@@ -449,12 +450,16 @@ class ModePenaltyGAN(VanillaGAN):
         def g_loss_fn():
             fake = self.generator(z, training=True)
             d_fake_g = self.discriminator(fake, training=True)
-            adversarial = self.loss_fn(d_real, d_fake_g)[1]
+            # float32 sums under a mixed-precision policy too.
+            adversarial = ops.cast(self.loss_fn(d_real, d_fake_g)[1], "float32")
 
             def penalty():
                 codes = self.encode(self.generator(z_modes, training=True))
                 # Eq. 2, Dist(X_r, X_g) = E[w_p |x_r - x_g|] over matched pairs.
-                return mode_matching.mode_distance(codes, modes, assignment, weights)
+                return ops.cast(
+                    mode_matching.mode_distance(codes, modes, assignment, weights),
+                    "float32",
+                )
 
             if self.generator.non_trainable_variables:
                 # Batch-norm statistics (or other state) updated in a branch
@@ -594,7 +599,14 @@ class ModePenaltyGAN(VanillaGAN):
 
     def default_optimizers(self):
         """Adam with learning rate 1e-4 for both players (section 3.1; the
-        paper gives no betas, so Keras' defaults are used)."""
+        paper gives no betas, so Keras' defaults are used); on images, Adam
+        2e-4 with beta_1 0.5 (section 3.2 gives the rate; beta_1 of DCGAN,
+        whose nets it uses)."""
+        if is_image_model(self):
+            return {
+                name: keras.optimizers.Adam(2e-4, beta_1=0.5)
+                for name in self.optimizer_names
+            }
         return {name: keras.optimizers.Adam(1e-4) for name in self.players}
 
     def get_config(self):
