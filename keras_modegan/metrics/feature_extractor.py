@@ -140,7 +140,9 @@ def inception_feature_extractor(
             f"Received: preprocessing={preprocessing!r}"
         )
     if trunk is None:
-        trunk = inception.build_fid_inception_trunk()
+        trunk = inception.build_fid_inception_trunk(
+            kernel_initializer="glorot_uniform" if weights is None else "zeros"
+        )
         if weights is not None:
             inception.load_pytorch_fid_weights(trunk, weights, cache_dir=cache_dir)
     name = INCEPTION_NAMES[preprocessing]

@@ -49,6 +49,7 @@ PREPROCESSING = {
 _HASH_PREFIX = re.compile(r"-([a-f0-9]+)\.")
 # The converted weights are cached next to the download under this suffix.
 _CONVERTED_SUFFIX = ".keras_modegan.npz"
+_INITIALIZER = ["glorot_uniform"]
 
 
 # ----------------------------------------------------------------------
@@ -59,7 +60,8 @@ _CONVERTED_SUFFIX = ".keras_modegan.npz"
 def _conv(x, name, filters, kernel, strides=1, padding="valid"):
     # torchvision's BasicConv2d: conv (no bias), BatchNorm(eps=1e-3), ReLU.
     x = layers.Conv2D(filters, kernel, strides=strides, padding=padding,
-                      use_bias=False, name=f"{name}_conv")(x)
+                      use_bias=False, kernel_initializer=_INITIALIZER[0],
+                      name=f"{name}_conv")(x)
     x = layers.BatchNormalization(epsilon=1e-3, name=f"{name}_bn")(x)
     return layers.ReLU(name=f"{name}_relu")(x)
 
@@ -143,7 +145,10 @@ def _inception_e(x, name, max_pool):  # FIDInceptionE_1 / FIDInceptionE_2
     return _concat([b1, b3, bd, bp], name)
 
 
-def build_fid_inception_trunk(input_size=INPUT_SIZE, name="fid_inception_v3_trunk"):
+def build_fid_inception_trunk(
+    input_size=INPUT_SIZE, name="fid_inception_v3_trunk",
+    kernel_initializer="glorot_uniform",
+):
     """The FID Inception network without preprocessing, random weights.
 
     Input: `(batch, input_size, input_size, 3)` images already scaled to
@@ -165,6 +170,14 @@ def build_fid_inception_trunk(input_size=INPUT_SIZE, name="fid_inception_v3_trun
             "`input_size` must be an int of at least 75 (FID uses 299). "
             f"Received: input_size={input_size!r}"
         )
+    _INITIALIZER[0] = kernel_initializer
+    try:
+        return _build_trunk(input_size, name)
+    finally:
+        _INITIALIZER[0] = "glorot_uniform"
+
+
+def _build_trunk(input_size, name):
     inputs = keras.Input((input_size, input_size, 3), name="images")
     x = _conv(inputs, "Conv2d_1a_3x3", 32, 3, strides=2)
     x = _conv(x, "Conv2d_2a_3x3", 32, 3)
@@ -237,7 +250,9 @@ def fid_inception_v3(
             f"Received: input_shape={input_shape!r}"
         )
     if trunk is None:
-        trunk = build_fid_inception_trunk()
+        trunk = build_fid_inception_trunk(
+            kernel_initializer="glorot_uniform" if weights is None else "zeros"
+        )
         if weights is not None:
             load_pytorch_fid_weights(trunk, weights, cache_dir=cache_dir)
     mode, scale, offset = PREPROCESSING[preprocessing]
