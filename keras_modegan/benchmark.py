@@ -230,10 +230,29 @@ def run_experiments(runs, seeds, workers=1, on_result=None, **kwargs):
         for method, build_fn, data in runs
         for seed in seeds
     ]
+    return map_on_cores(_run_job, jobs, workers=workers, on_result=on_result)
+
+
+def map_on_cores(fn, jobs, workers=1, on_result=None):
+    """`[fn(job) for job in jobs]`, on several processes if asked.
+
+    Args:
+        fn: picklable callable (a module-level function) of one job.
+        jobs: list of picklable arguments.
+        workers: positive int, processes run at once, each pinned to its
+            own CPU core (at most the number of cores). 1 runs everything
+            in this process.
+        on_result: optional callable called with each result as it comes.
+
+    Returns:
+        The results, in the order of `jobs`.
+    """
+    workers = positive_int(workers, "workers")
+    jobs = list(jobs)
     if workers == 1:
         rows = []
         for job in jobs:
-            rows.append(_run_job(job))
+            rows.append(fn(job))
             if on_result:
                 on_result(rows[-1])
         return rows
@@ -250,7 +269,7 @@ def run_experiments(runs, seeds, workers=1, on_result=None, **kwargs):
         initializer=_pin_to_free_core if cores else None,
         initargs=(queue,) if cores else (),
     ) as pool:
-        pending = {pool.submit(_run_job, job): i for i, job in enumerate(jobs)}
+        pending = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
         for done in futures.as_completed(pending):
             rows[pending[done]] = done.result()
             if on_result:
