@@ -12,6 +12,7 @@ against epochs) and `metrics.json`.
 """
 
 import os
+import sys
 import time
 
 # --data name -> Stacked MNIST protocol
@@ -96,6 +97,11 @@ def train_images(args, jit_compile):
     from keras_modegan.metrics import stacked_mnist_modes
     from keras_modegan.presets import load_classifier
     from keras_modegan.utils.atomic_write import write_text
+    from keras_modegan.utils.run_dir import (
+        NonFiniteLossError,
+        RunDir,
+        RunInUseError,
+    )
 
     for flag, value in (("--resume", args.resume),
                         ("--distribution data-parallel",
@@ -123,70 +129,107 @@ def train_images(args, jit_compile):
     except (ValueError, TypeError, NotImplementedError) as error:
         raise _error(f"method {args.method!r} cannot be built on "
                      f"{args.data}: {error}") from None
-    os.makedirs(out, exist_ok=True)
-    paths = {
-        "model": os.path.join(out, "model.keras"),
-        "history": os.path.join(out, "history.csv"),
-        "grid": os.path.join(out, "grid.png"),
-        "progress": os.path.join(out, "grid_progress.png"),
-        "coverage": os.path.join(out, "coverage.png"),
-        "metrics": os.path.join(out, "metrics.json"),
-    }
-    verbose = 0 if args.quiet else 2
-    if callable(getattr(model, "pretrain", None)):
-        kwargs = {"batch_size": args.batch_size, "verbose": verbose}
-        if args.pretrain_epochs is not None:
-            kwargs["epochs"] = args.pretrain_epochs
-        model.pretrain(data.numpy(), **kwargs)
-    print(
-        f"Training {type(model).__name__} ({args.architecture} nets) on "
-        f"{args.data} ({protocol.name} protocol, 1000 modes) for {args.epochs} x "
-        f"{args.steps_per_epoch} steps, batch {args.batch_size}, seed "
-        f"{args.seed}, backend {keras.backend.backend()}; scoring {num_eval} "
-        f"samples -> {out}",
-        flush=True,
-    )
-    classifier = load_classifier("mnist_classifier")
-    callbacks = [
-        StackedMNISTCoverage(classifier, data=data, every_n_epochs=args.eval_every,
-                             num_samples=num_eval, seed=args.seed),
-        ImageGrid(paths["grid"], every_n_epochs=args.eval_every, seed=args.seed,
-                  progress_path=paths["progress"]),
-        keras.callbacks.CSVLogger(paths["history"]),
-        keras.callbacks.TerminateOnNaN(),
-    ]
-    start = time.perf_counter()
-    history = model.fit(
-        data.dataset(args.batch_size).repeat(), epochs=args.epochs,
-        steps_per_epoch=args.steps_per_epoch, callbacks=callbacks,
-        verbose=0 if args.quiet else 2,
-    )
-    seconds = time.perf_counter() - start
-    model.save(paths["model"])
-    plot_coverage_curves(
-        {args.method: history}, paths["coverage"], metrics=("modes", "kl"),
-        title=f"{args.method} ({args.architecture}) on {args.data}, "
-        f"seed {args.seed}",
-    )
-    result = stacked_mnist_modes(
-        model.generate(num_eval, seed=args.seed), classifier,
-        reference=data.label_distribution(),
-    )
-    row = {
-        "method": args.method, "data": args.data, "protocol": protocol.name,
-        "architecture": args.architecture, "modes": result["modes"],
-        "kl": result["kl"], "kl_train": result["kl_train"],
-        "num_samples": num_eval, "steps": args.steps,
-        "batch_size": args.batch_size, "seed": args.seed, "seconds": seconds,
-        "backend": keras.backend.backend(),
-    }
-    write_text(paths["metrics"], metrics_json(row))
-    print()
-    print(_table([row]))
-    print()
-    for key, path in paths.items():
-        print(f"{key:>9}: {path}")
-    return 0
+    run = RunDir(out)
+    previous = run.read_status()
+    if previous is not None and previous.get("status") != "complete":
+        raise _error(
+            f"--out {out} holds an incomplete run (--resume is not supported "
+            f"for --data {args.data} yet): remove the folder or choose another "
+            "--out"
+        )
+
+    def locked():
+        paths = {
+            "model": os.path.join(out, "model.keras"),
+            "history": os.path.join(out, "history.csv"),
+            "grid": os.path.join(out, "grid.png"),
+            "progress": os.path.join(out, "grid_progress.png"),
+            "coverage": os.path.join(out, "coverage.png"),
+            "metrics": os.path.join(out, "metrics.json"),
+        }
+        verbose = 0 if args.quiet else 2
+        if callable(getattr(model, "pretrain", None)):
+            kwargs = {"batch_size": args.batch_size, "verbose": verbose}
+            if args.pretrain_epochs is not None:
+                kwargs["epochs"] = args.pretrain_epochs
+            model.pretrain(data.numpy(), **kwargs)
+        print(
+            f"Training {type(model).__name__} ({args.architecture} nets) on "
+            f"{args.data} ({protocol.name} protocol, 1000 modes) for {args.epochs} x "
+            f"{args.steps_per_epoch} steps, batch {args.batch_size}, seed "
+            f"{args.seed}, backend {keras.backend.backend()}; scoring {num_eval} "
+            f"samples -> {out}",
+            flush=True,
+        )
+        classifier = load_classifier("mnist_classifier")
+        callbacks = [
+            StackedMNISTCoverage(classifier, data=data, every_n_epochs=args.eval_every,
+                                 num_samples=num_eval, seed=args.seed),
+            ImageGrid(paths["grid"], every_n_epochs=args.eval_every, seed=args.seed,
+                      progress_path=paths["progress"]),
+            keras.callbacks.CSVLogger(paths["history"]),
+            keras.callbacks.TerminateOnNaN(),
+        ] + run.callbacks(args.steps_per_epoch, args.epochs)
+        start = time.perf_counter()
+        history = model.fit(
+            data.dataset(args.batch_size).repeat(), epochs=args.epochs,
+            steps_per_epoch=args.steps_per_epoch, callbacks=callbacks,
+            verbose=0 if args.quiet else 2,
+        )
+        seconds = time.perf_counter() - start
+        run.save_model(model)  # whole and finite, or the previous file stays
+        plot_coverage_curves(
+            {args.method: history}, paths["coverage"], metrics=("modes", "kl"),
+            title=f"{args.method} ({args.architecture}) on {args.data}, "
+            f"seed {args.seed}",
+        )
+        result = stacked_mnist_modes(
+            model.generate(num_eval, seed=args.seed), classifier,
+            reference=data.label_distribution(),
+        )
+        row = {
+            "method": args.method, "data": args.data, "protocol": protocol.name,
+            "architecture": args.architecture, "modes": result["modes"],
+            "kl": result["kl"], "kl_train": result["kl_train"],
+            "num_samples": num_eval, "steps": args.steps,
+            "batch_size": args.batch_size, "seed": args.seed, "seconds": seconds,
+            "backend": keras.backend.backend(),
+        }
+        write_text(paths["metrics"], metrics_json(row))
+        run.write_status("complete", epochs_done=args.epochs)
+        run.remove_backup()
+        print()
+        print(_table([row]))
+        print()
+        for key, path in paths.items():
+            print(f"{key:>9}: {path}")
+        return 0
+
+    try:
+        with run.lock():
+            run.write_status(
+                "incomplete", fresh=True, method=args.method, data=args.data,
+                seed=args.seed, batch_size=args.batch_size,
+                steps_per_epoch=args.steps_per_epoch, epochs=args.epochs,
+                epochs_done=0, pid=os.getpid(),
+            )
+            try:
+                return locked()
+            except NonFiniteLossError as error:
+                run.write_status("incomplete", reason=str(error))
+                sys.stderr.write(
+                    f"keras-modegan train: {error}; stopped, model.keras not "
+                    f"written ({out}/run.json says incomplete)\n"
+                )
+                return 1
+            except KeyboardInterrupt:
+                run.write_status("incomplete", reason="interrupted")
+                raise KeyboardInterrupt(
+                    f"interrupted; the files in {out} are whole and run.json "
+                    "says incomplete"
+                ) from None
+    except RunInUseError as error:
+        raise _error(f"--out {error}") from None
 
 
 def evaluate_images(args, model):
