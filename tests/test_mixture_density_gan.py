@@ -31,7 +31,7 @@ def test_registered():
 def test_fit_smoke_logs_finite_values():
     model = small()
     history = run_fit_smoke(model, toy_data(256), batch_size=64, epochs=2)
-    assert set(history.history) == {"d_loss", "g_loss", "lk_real", "lk_fake"}
+    assert set(history.history) == {"loss", "d_loss", "g_loss", "lk_real", "lk_fake"}
     for key in ("lk_real", "lk_fake"):
         values = np.asarray(history.history[key])
         assert np.all(values >= 0) and np.all(values <= model.lambda_ * (1 + 1e-6))
