@@ -70,7 +70,8 @@ Usage (JAX is the fastest backend on CPU), both settings side by side:
 
 The tables before #20 came from the `old` setting: `--setup paper
 --settings old` (`dist_gan_gaan.md`), `--setup authors_code --settings old`
-(`dist_gan_gaan_authors_code*.md`, `dist_gan_reconstructions.md`).
+(`dist_gan_gaan_authors_code_30k.md`,
+`probes/dist_gan_gaan_authors_code.md`, `dist_gan_reconstructions.md`).
 `--d-steps` and `--decay-counter` override the setup's values.
 """
 
