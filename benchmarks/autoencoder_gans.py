@@ -62,11 +62,12 @@ Usage (JAX is the fastest backend on CPU), both settings side by side:
 
     KERAS_BACKEND=jax python benchmarks/autoencoder_gans.py --setup paper \\
         --settings old,new --steps 30000 --seeds 5 \\
-        --methods vanilla_gan,dist_gan,gaan,gaan_1 --workers 2
+        --methods vanilla_gan,dist_gan,gaan,gaan_1 --workers 2 \\
+        --output benchmarks/results/dist_gan_gaan_settings.md
     KERAS_BACKEND=jax python benchmarks/autoencoder_gans.py \\
         --setup authors_code --settings old,new --steps 30000 --seeds 5 \\
         --methods dist_gan,gaan --workers 2 \\
-        --output benchmarks/results/dist_gan_gaan_authors_code_30k.md
+        --output benchmarks/results/dist_gan_gaan_authors_code_settings.md
 
 The tables before #20 came from the `old` setting: `--setup paper
 --settings old` (`dist_gan_gaan.md`), `--setup authors_code --settings old`

@@ -42,7 +42,7 @@ new side by side, e.g. circle6 at Appendix C's learning rate:
     KERAS_BACKEND=jax python benchmarks/mode_regularized_gans.py \
         --steps 60000 --workers 2 --lr 1e-4 --data circle6 --no-ablation \
         --settings old,new \
-        --output benchmarks/results/probes/mode_regularized_gans_circle6_lr1e-4_60k.md
+        --output benchmarks/results/mode_regularized_gans_circle6_lr1e-4_60k_settings.md
 """
 
 import argparse
