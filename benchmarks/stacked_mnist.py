@@ -16,6 +16,11 @@ al.; MD-GAN Table 3, Dist-GAN Table 1). On a GPU:
         --architectures quarter half --seeds 3 --eval-every 25000 \
         --output benchmarks/results/stacked_mnist_500k.md
 
+Every finished run is appended to `<output stem>_runs.jsonl` and the table
+is rewritten after each, so a killed run keeps what it measured;
+`--resume` skips the runs that file already holds (same method, nets,
+seed and budget).
+
 Writes the Markdown table to `--output`, and beside it
 `<output stem>_curves.png` (modes against steps, one line per method and
 architecture, mean over seeds) and `<output stem>_grids/` (a sample grid
@@ -23,6 +28,7 @@ per method, architecture and seed).
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -191,6 +197,11 @@ def main(argv=None):
     parser.add_argument(
         "--output", default=os.path.join(RESULTS, "stacked_mnist.md")
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the runs `<output stem>_runs.jsonl` already holds",
+    )
     args = parser.parse_args(argv)
 
     from keras_modegan.benchmark import map_on_cores
@@ -219,7 +230,16 @@ def main(argv=None):
         for method in args.methods
         for seed in range(args.seeds)
     ]
+    runs_path = stem + "_runs.jsonl"
+    done = load_runs(runs_path) if args.resume else []
+    done = [r for r in done if _key(r) in {_key(j) for j in jobs}]
+    todo = [j for j in jobs if _key(j) not in {_key(r) for r in done}]
+    write_text(runs_path, "".join(json.dumps(r) + "\n" for r in done))
+    command = "python benchmarks/stacked_mnist.py " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
     start = time.perf_counter()
+    rows = list(done)
 
     def progress(row):
         print(
@@ -227,10 +247,52 @@ def main(argv=None):
             f"{row['modes']} modes, KL {row['kl']:.2f} ({row['seconds']:.0f} s)",
             flush=True,
         )
+        rows.append(row)
+        with open(runs_path, "a") as f:
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        write_text(args.output, report(rows, jobs, args, command, start))
 
-    rows = map_on_cores(train_and_score, jobs, args.workers, on_result=progress)
-    command = "python benchmarks/stacked_mnist.py " + " ".join(
-        sys.argv[1:] if argv is None else argv
+    map_on_cores(train_and_score, todo, args.workers, on_result=progress)
+    text = report(rows, jobs, args, command, start, curves=True)
+    write_text(args.output, text)
+    print(text)
+
+
+def _key(job):
+    return tuple(
+        job[k]
+        for k in ("method", "architecture", "seed", "steps", "eval_every",
+                  "eval_samples", "batch_size")
+    )
+
+
+def load_runs(path):
+    """The finished runs in a `_runs.jsonl` file (none if it is absent).
+
+    A last line cut short by a kill is dropped.
+    """
+    if not os.path.exists(path):
+        return []
+    runs = []
+    with open(path) as f:
+        for line in f:
+            try:
+                runs.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+    return runs
+
+
+def report(rows, jobs, args, command, start, curves=False):
+    """The Markdown report of the finished `rows` of `jobs`."""
+    order = {_key(j): i for i, j in enumerate(jobs)}
+    rows = sorted(rows, key=lambda r: order[_key(r)])
+    stem = os.path.splitext(args.output)[0]
+    status = (
+        "" if len(rows) == len(jobs)
+        else f" **Partial: {len(rows)} of {len(jobs)} runs finished.**"
     )
     text = "\n".join(
         [
@@ -239,24 +301,26 @@ def main(argv=None):
             "",
             f"Command: `{command}` (backend "
             f"{os.environ.get('KERAS_BACKEND', 'tensorflow')}, "
-            f"{time.perf_counter() - start:.0f} s). Modes of 1,000 and "
-            "KL(p || uniform) on 25,600 samples; the papers' columns are at "
-            "500K steps.",
+            f"{time.perf_counter() - start:.0f} s in this invocation). Modes of "
+            "1,000 and KL(p || uniform) on 25,600 samples; the papers' columns "
+            f"are at 500K steps.{status}",
             "",
-            table(rows),
+            table(rows) if rows else "(no run finished yet)",
             "",
             "The papers, at 500K steps (modes / KL): "
             + "; ".join(f"{m} {a}: {v[0]} / {v[1]}" for (m, a), v in PAPER.items())
             + ". The mode-penalty paper: 999.2 / 0.19 with DCGAN nets under "
             "VEEGAN's protocol, where DCGAN has 99 / 3.40.",
             "",
-            f"Curves: `{os.path.basename(plot_curves(rows, stem + '_curves.png'))}`;"
-            f" sample grids: `{os.path.basename(grid_dir)}/`.",
+            f"Curves: `{os.path.basename(stem)}_curves.png`; sample grids: "
+            f"`{os.path.basename(stem)}_grids/`; every run: "
+            f"`{os.path.basename(stem)}_runs.jsonl`.",
             "",
         ]
     )
-    write_text(args.output, text)
-    print(text)
+    if curves and rows:
+        plot_curves(rows, stem + "_curves.png")
+    return text
 
 
 if __name__ == "__main__":

@@ -140,3 +140,54 @@ def test_format_table_means_and_stds():
         format_table([{"data": "x"}])
     with pytest.raises(ValueError, match="empty"):
         format_table([])
+
+
+def _stacked_mnist_benchmark():
+    import importlib.util
+    import os
+
+    path = os.path.join(
+        os.path.dirname(__file__), os.pardir, "benchmarks", "stacked_mnist.py"
+    )
+    spec = importlib.util.spec_from_file_location("stacked_mnist_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_stacked_mnist_benchmark_keeps_and_resumes_finished_runs(
+    tmp_path, monkeypatch
+):
+    bench = _stacked_mnist_benchmark()
+    trained = []
+
+    def fake_train(job, fail_at=None):
+        if job["seed"] == fail_at:
+            raise RuntimeError("killed")
+        trained.append(job["seed"])
+        return dict(job, modes=100 + job["seed"], kl=1.0, kl_train=1.0,
+                    seconds=1.0, curve=[(job["steps"], 100 + job["seed"])])
+
+    out = tmp_path / "table.md"
+    argv = ["--methods", "vanilla_gan", "--seeds", "3", "--steps", "10",
+            "--eval-every", "10", "--output", str(out)]
+    monkeypatch.setattr(bench, "train_and_score", lambda j: fake_train(j, 1))
+    with pytest.raises(RuntimeError, match="killed"):
+        bench.main(argv)
+    # The run before the failure is kept, in the rows file and the table.
+    assert [r["seed"] for r in bench.load_runs(str(tmp_path / "table_runs.jsonl"))] \
+        == [0]
+    assert "Partial: 1 of 3 runs finished" in out.read_text()
+    assert "| vanilla_gan | quarter | 100.0 ± 0.0 |" in out.read_text()
+
+    monkeypatch.setattr(bench, "train_and_score", fake_train)
+    trained.clear()
+    bench.main(argv + ["--resume"])
+    assert trained == [1, 2]  # seed 0 is not trained again
+    text = out.read_text()
+    assert "Partial" not in text and "| 100, 101, 102 |" in text
+    assert (tmp_path / "table_curves.png").exists()
+
+    trained.clear()
+    bench.main(argv)  # without --resume every run is trained again
+    assert trained == [0, 1, 2]
