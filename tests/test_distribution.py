@@ -35,7 +35,12 @@ BATCH_STATISTIC_TOLERANCE = 0.05
 
 def run_check(mode):
     env = dict(os.environ)
-    env.pop("XLA_FLAGS", None)
+    # The script sets the device count; the rest (conftest's compile flags)
+    # is kept.
+    env["XLA_FLAGS"] = " ".join(
+        flag for flag in env.get("XLA_FLAGS", "").split()
+        if not flag.startswith("--xla_force_host_platform_device_count")
+    )
     result = subprocess.run(
         [sys.executable, SCRIPT, mode], env=env, cwd=REPO, capture_output=True,
         text=True, timeout=900,
