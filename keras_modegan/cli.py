@@ -645,6 +645,7 @@ def _train_locked(args, run, spec, x, method_cls, recipe, overrides):
         history = model.fit(
             data,
             epochs=args.epochs,
+            initial_epoch=initial_epoch,  # the backup's epochs (run.callbacks)
             steps_per_epoch=args.steps_per_epoch,
             callbacks=callbacks,
             shuffle=False,

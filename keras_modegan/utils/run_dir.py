@@ -2,7 +2,8 @@
 
 `RunDir` is what `keras-modegan train` writes through: a lock file that
 keeps a second run out of the folder, a `run.json` that says whether the
-run is complete, a Keras `BackupAndRestore` backup to resume from, and a
+run is complete, a per-epoch backup to resume from (Keras's
+`BackupAndRestore` files, written through public callback API), and a
 `model.keras` replaced only by a whole, finite model. Every file is written
 to a temporary name and renamed, so a kill at any moment leaves the
 previous version of each file or the new one, never a part.
@@ -72,7 +73,7 @@ class RunDir:
     run = RunDir("runs/wgan_gp-ring8")
     with run.lock():
         run.write_status("incomplete", epochs=10)
-        model.fit(data, epochs=10, initial_epoch=0,
+        model.fit(data, epochs=10, initial_epoch=run.backup_epoch(),
                   callbacks=run.callbacks(steps_per_epoch=100))
         run.save_model(model)
         run.write_status("complete", epochs=10)
@@ -219,7 +220,7 @@ class RunDir:
         files."""
         return [
             _StopOnNonFiniteLoss(steps_per_epoch),
-            _AtomicBackupAndRestore(self.backup_dir),
+            _EpochBackup(self.backup_dir),
             _EpochStatus(self, epochs),
         ]
 
@@ -278,44 +279,51 @@ class _StopOnNonFiniteLoss(keras.callbacks.Callback):
                     )
 
 
-class _AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
-    """`BackupAndRestore` whose backup a kill cannot tear: the weights of
-    epoch E go to a new file `epoch-E.weights.h5` (written under a temporary
-    name and renamed), then the metadata, renamed over the old, points at
-    it; the older weights are removed last. The backup is kept after
-    training (`RunDir.remove_backup` removes it once the run's files are
-    written)."""
+class _EpochBackup(keras.callbacks.Callback):
+    """A per-epoch backup a kill cannot tear, on public Keras API only: the
+    state of epoch E (`save_weights`: weights and optimizer state) goes to a
+    new file `epoch-E.weights.h5` (written under a temporary name and
+    renamed), then the metadata, renamed over the old, points at it; older
+    weights are removed last. At the start of training the backup, if any,
+    is loaded; the caller passes `initial_epoch=RunDir.backup_epoch()` to
+    `fit`. The backup is kept after training (`RunDir.remove_backup`
+    removes it once the run's files are written). The files are those of
+    Keras's `BackupAndRestore` (`training_metadata.json` names the epochs
+    done)."""
 
     def __init__(self, backup_dir):
-        super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=False)
+        super().__init__()
+        self.backup_dir = backup_dir
 
-    def _epoch_weights(self, epoch):
-        return os.path.join(self.backup_dir, f"epoch-{epoch}.weights.h5")
+    def _metadata(self):
+        try:
+            with open(os.path.join(self.backup_dir, _METADATA)) as f:
+                metadata = json.load(f)
+            return int(metadata["epoch"]), metadata.get("weights")
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0, None
 
     def on_train_begin(self, logs=None):
-        try:
-            with open(self._training_metadata_path) as f:
-                epoch = int(json.load(f)["epoch"])
-        except (OSError, ValueError, KeyError, TypeError):
-            epoch = None
-        if epoch is not None:
-            self._weights_path = self._epoch_weights(epoch)
-        super().on_train_begin(logs)
+        epoch, weights = self._metadata()
+        if epoch:
+            self.model.load_weights(
+                os.path.join(self.backup_dir, weights or f"epoch-{epoch}.weights.h5")
+            )
 
-    def _save_model(self):
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
         os.makedirs(self.backup_dir, exist_ok=True)
-        epoch = self._current_epoch
-        path = self._epoch_weights(epoch)
-        tmp = os.path.join(self.backup_dir, f".epoch-{epoch}.{os.getpid()}.weights.h5")
+        name = f"epoch-{done}.weights.h5"
+        path = os.path.join(self.backup_dir, name)
+        tmp = os.path.join(self.backup_dir, f".epoch-{done}.{os.getpid()}.weights.h5")
         self.model.save_weights(tmp, overwrite=True)
         os.replace(tmp, path)
         write_text(
-            self._training_metadata_path,
-            json.dumps({"epoch": epoch, "batch": 0, "weights": os.path.basename(path)}),
+            os.path.join(self.backup_dir, _METADATA),
+            json.dumps({"epoch": done, "batch": 0, "weights": name}),
         )
-        self._weights_path = path
         for entry in os.listdir(self.backup_dir):
-            if entry.endswith(".weights.h5") and entry != os.path.basename(path):
+            if entry.endswith(".weights.h5") and entry != name:
                 with contextlib.suppress(OSError):
                     os.remove(os.path.join(self.backup_dir, entry))
 
