@@ -1,15 +1,19 @@
 """Steps per second of `VanillaGAN.fit` against a hand-written loop.
 
-Both train the same 2-D MLP nets (3x128 ReLU, `keras_modegan.networks.mlp`)
-with the same non-saturating losses and Adam(2e-4, beta_1=0.5), batch 256,
-one discriminator and one generator update per step. The hand-written loop
-is the idiomatic one of each backend: a `tf.function` + `GradientTape` step
-(XLA-compiled), a `jax.jit` step over `stateless_call` and
-`optimizer.stateless_apply`, a plain PyTorch loop with `torch.optim.Adam`.
+Both train the same nets with the same non-saturating losses and
+Adam(2e-4, beta_1=0.5), one discriminator and one generator update per
+step. `--nets mlp`: the 2-D MLP nets (3x128 ReLU, `keras_modegan.networks.
+mlp`), batch 256. `--nets stacked_mnist`: Unrolled GAN's Stacked MNIST
+nets (`VanillaGAN.from_dcgan((28, 28, 3), "quarter")`, batch norm in both),
+batch 128. The hand-written loop is the idiomatic one of each backend: a
+`tf.function` + `GradientTape` step (XLA-compiled), a `jax.jit` step over
+`stateless_call` and `optimizer.stateless_apply` (batch-norm statistics
+threaded), a plain PyTorch loop with `torch.optim.Adam`.
 
 Usage:
     python benchmarks/speed.py                 # every backend, one table
     python benchmarks/speed.py --steps 2000 --backends jax torch
+    python benchmarks/speed.py --nets stacked_mnist --steps 200
 
 Each backend runs in its own subprocess (a backend is chosen at import).
 """
@@ -21,20 +25,31 @@ import subprocess
 import sys
 import time
 
-BATCH = 256
+# nets -> (batch size, sample shape, latent size)
+NETS = {"mlp": (256, (2,), 2), "stacked_mnist": (128, (28, 28, 3), 256)}
+NETS_NAME = os.environ.get("SPEED_NETS", "mlp")  # set by main for its workers
+BATCH, SHAPE, LATENT = NETS[NETS_NAME]
+WARMUP = 20
 
 
 def _data(steps):
     import numpy as np
 
     rng = np.random.default_rng(0)
-    return rng.standard_normal((steps * BATCH, 2)).astype("float32")
+    x = rng.standard_normal((steps * BATCH,) + SHAPE).astype("float32")
+    return x if NETS_NAME == "mlp" else np.tanh(x)
 
 
 def _nets():
-    from keras_modegan.networks import mlp
+    if NETS_NAME == "mlp":
+        from keras_modegan.networks import mlp
 
-    return mlp(2, 2, name="generator"), mlp(2, 1, name="discriminator")
+        return mlp(2, 2, name="generator"), mlp(2, 1, name="discriminator")
+    from keras_modegan.models import VanillaGAN
+
+    gan = VanillaGAN.from_dcgan(SHAPE, "quarter", seed=0)
+    assert gan.latent_dim == LATENT
+    return gan.generator, gan.discriminator
 
 
 def ours(steps):
@@ -44,10 +59,12 @@ def ours(steps):
 
     keras.utils.set_random_seed(0)
     generator, discriminator = _nets()
-    model = VanillaGAN(generator, discriminator, latent_dim=2, seed=0)
-    model.compile()
+    model = VanillaGAN(generator, discriminator, latent_dim=LATENT, seed=0)
+    model.compile(
+        optimizers={"discriminator": _adam(), "generator": _adam()}
+    )
     x = _data(steps)
-    model.fit(x[: 50 * BATCH], batch_size=BATCH, epochs=1, verbose=0)  # compile
+    model.fit(x[: WARMUP * BATCH], batch_size=BATCH, epochs=1, verbose=0)  # compile
     start = time.perf_counter()
     model.fit(x, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
     return steps / (time.perf_counter() - start)
@@ -72,7 +89,7 @@ def hand_tensorflow(steps):
 
     @tf.function(jit_compile=True)
     def step(x):
-        z = keras.random.normal((BATCH, 2), seed=seed)
+        z = keras.random.normal((BATCH, LATENT), seed=seed)
         with tf.GradientTape() as tape:
             d_real = discriminator(x, training=True)
             d_fake = discriminator(generator(z, training=True), training=True)
@@ -81,7 +98,7 @@ def hand_tensorflow(steps):
             )
         grads = tape.gradient(d_loss, discriminator.trainable_variables)
         d_opt.apply(grads, discriminator.trainable_variables)
-        z = keras.random.normal((BATCH, 2), seed=seed)
+        z = keras.random.normal((BATCH, LATENT), seed=seed)
         with tf.GradientTape() as tape:
             d_fake = discriminator(generator(z, training=True), training=True)
             g_loss = tf.reduce_mean(tf.nn.softplus(-d_fake))
@@ -91,7 +108,7 @@ def hand_tensorflow(steps):
 
     x = _data(steps)
     batches = [tf.constant(x[i * BATCH : (i + 1) * BATCH]) for i in range(steps)]
-    for b in batches[:50]:
+    for b in batches[:WARMUP]:
         step(b)
     start = time.perf_counter()
     for b in batches:
@@ -113,39 +130,53 @@ def hand_jax(steps):
     def softplus(t):
         return jax.nn.softplus(t)
 
-    def d_loss_fn(d_params, g_params, x, z):
-        fake, _ = generator.stateless_call(g_params, [], z, training=True)
-        d_real, _ = discriminator.stateless_call(d_params, [], x, training=True)
-        d_fake, _ = discriminator.stateless_call(d_params, [], fake, training=True)
-        return softplus(-d_real).mean() + softplus(d_fake).mean()
+    def d_loss_fn(d_params, d_state, g_params, g_state, x, z):
+        fake, g_state = generator.stateless_call(g_params, g_state, z, training=True)
+        d_real, d_state = discriminator.stateless_call(
+            d_params, d_state, x, training=True
+        )
+        d_fake, d_state = discriminator.stateless_call(
+            d_params, d_state, fake, training=True
+        )
+        loss = softplus(-d_real).mean() + softplus(d_fake).mean()
+        return loss, (d_state, g_state)
 
-    def g_loss_fn(g_params, d_params, z):
-        fake, _ = generator.stateless_call(g_params, [], z, training=True)
-        d_fake, _ = discriminator.stateless_call(d_params, [], fake, training=True)
-        return softplus(-d_fake).mean()
+    def g_loss_fn(g_params, g_state, d_params, d_state, z):
+        fake, g_state = generator.stateless_call(g_params, g_state, z, training=True)
+        d_fake, d_state = discriminator.stateless_call(
+            d_params, d_state, fake, training=True
+        )
+        return softplus(-d_fake).mean(), (g_state, d_state)
 
     @jax.jit
     def step(state, x):
-        g_params, d_params, g_opt_vars, d_opt_vars, key = state
+        g_params, g_state, d_params, d_state, g_opt_vars, d_opt_vars, key = state
         key, k1, k2 = jax.random.split(key, 3)
-        z = jax.random.normal(k1, (BATCH, 2))
-        d_loss, grads = jax.value_and_grad(d_loss_fn)(d_params, g_params, x, z)
+        z = jax.random.normal(k1, (BATCH, LATENT))
+        (d_loss, (d_state, g_state)), grads = jax.value_and_grad(
+            d_loss_fn, has_aux=True
+        )(d_params, d_state, g_params, g_state, x, z)
         d_params, d_opt_vars = d_opt.stateless_apply(d_opt_vars, grads, d_params)
-        z = jax.random.normal(k2, (BATCH, 2))
-        g_loss, grads = jax.value_and_grad(g_loss_fn)(g_params, d_params, z)
+        z = jax.random.normal(k2, (BATCH, LATENT))
+        (g_loss, (g_state, d_state)), grads = jax.value_and_grad(
+            g_loss_fn, has_aux=True
+        )(g_params, g_state, d_params, d_state, z)
         g_params, g_opt_vars = g_opt.stateless_apply(g_opt_vars, grads, g_params)
-        return (g_params, d_params, g_opt_vars, d_opt_vars, key), (d_loss, g_loss)
+        state = (g_params, g_state, d_params, d_state, g_opt_vars, d_opt_vars, key)
+        return state, (d_loss, g_loss)
 
     state = (
         [v.value for v in generator.trainable_variables],
+        [v.value for v in generator.non_trainable_variables],
         [v.value for v in discriminator.trainable_variables],
+        [v.value for v in discriminator.non_trainable_variables],
         [v.value for v in g_opt.variables],
         [v.value for v in d_opt.variables],
         jax.random.PRNGKey(0),
     )
     x = _data(steps)
     batches = [jax.numpy.asarray(x[i * BATCH : (i + 1) * BATCH]) for i in range(steps)]
-    for b in batches[:50]:
+    for b in batches[:WARMUP]:
         state, out = step(state, b)
     start = time.perf_counter()
     for b in batches:
@@ -167,14 +198,14 @@ def hand_torch(steps):
     batches = [torch.from_numpy(x[i * BATCH : (i + 1) * BATCH]) for i in range(steps)]
 
     def step(b):
-        z = torch.randn(BATCH, 2)
+        z = torch.randn(BATCH, LATENT)
         d_opt.zero_grad()
         d_real = discriminator(b, training=True)
         d_fake = discriminator(generator(z, training=True).detach(), training=True)
         d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
         d_loss.backward()
         d_opt.step()
-        z = torch.randn(BATCH, 2)
+        z = torch.randn(BATCH, LATENT)
         g_opt.zero_grad()
         g_loss = F.softplus(
             -discriminator(generator(z, training=True), training=True)
@@ -183,7 +214,7 @@ def hand_torch(steps):
         g_opt.step()
         return d_loss, g_loss
 
-    for b in batches[:50]:
+    for b in batches[:WARMUP]:
         step(b)
     start = time.perf_counter()
     for b in batches:
@@ -216,14 +247,16 @@ def main(argv=None):
         default=["tensorflow", "jax", "torch"],
         choices=["tensorflow", "jax", "torch"],
     )
+    parser.add_argument("--nets", choices=sorted(NETS), default="mlp")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
+        assert args.nets == NETS_NAME, (args.nets, NETS_NAME)
         print(json.dumps(_measure(args.worker, args.steps, args.repeats)))
         return
     rows = []
     for backend in args.backends:
-        env = dict(os.environ, KERAS_BACKEND=backend)
+        env = dict(os.environ, KERAS_BACKEND=backend, SPEED_NETS=args.nets)
         out = (
             subprocess.run(
                 [
@@ -235,6 +268,8 @@ def main(argv=None):
                     str(args.steps),
                     "--repeats",
                     str(args.repeats),
+                    "--nets",
+                    args.nets,
                 ],
                 env=env,
                 check=True,
