@@ -7,6 +7,7 @@ import pytest
 
 from keras_modegan.callbacks import (
     ModeCoverage,
+    PeriodicScore,
     SamplePlot,
     plot_coverage_curves,
     plot_samples,
@@ -85,6 +86,38 @@ def test_mode_coverage_every_n_epochs_carries_scores():
     assert len(calls) == 4
     assert len(history.history["modes"]) == 5
     assert history.history["hq"][2] == history.history["hq"][1]
+
+
+class _MeanSample(PeriodicScore):
+    def score(self):
+        samples = keras.ops.convert_to_numpy(self.model.generate(64, seed=0))
+        return {"mean": float(np.mean(samples)), "unused": 0.0}
+
+    def logged(self, result):
+        return {"sample_mean": result["mean"]}
+
+
+def test_periodic_score_is_the_base_of_a_user_metric(tmp_path):
+    x, _ = load_mixture("ring8", num_samples=128, seed=0)
+    model = tiny_model()
+    cb = _MeanSample(every_n_epochs=3)
+    log = tmp_path / "history.csv"
+    history = model.fit(
+        as_dataset(x, 64), epochs=4, verbose=0,
+        callbacks=[cb, keras.callbacks.CSVLogger(str(log))],
+    )
+    # Scored after epochs 1 (first), 3 (every 3rd) and 4 (last).
+    assert [h["epoch"] for h in cb.history] == [1, 3, 4]
+    means = history.history["sample_mean"]
+    assert len(means) == 4 and means[1] == means[0] and means[3] != means[2]
+    final = float(np.mean(keras.ops.convert_to_numpy(model.generate(64, seed=0))))
+    assert means[3] == pytest.approx(final, rel=1e-5, abs=1e-6)
+    with open(log) as f:
+        assert "sample_mean" in next(csv.reader(f))
+    with pytest.raises(ValueError, match="every_n_epochs"):
+        _MeanSample(every_n_epochs=0)
+    with pytest.raises(NotImplementedError, match="score"):
+        PeriodicScore().score()
 
 
 def test_mode_coverage_bad_arguments():

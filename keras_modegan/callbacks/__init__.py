@@ -4,6 +4,7 @@ from keras_modegan.callbacks.cluster_usage import ClusterUsage
 from keras_modegan.callbacks.image_grid import ImageGrid, tile_images, write_png
 from keras_modegan.callbacks.image_quality import ImageQuality
 from keras_modegan.callbacks.mode_coverage import ModeCoverage
+from keras_modegan.callbacks.periodic_score import PeriodicScore
 from keras_modegan.callbacks.plotting import (
     plot_coverage_curves,
     plot_samples,
@@ -17,6 +18,7 @@ __all__ = [
     "ImageGrid",
     "ImageQuality",
     "ModeCoverage",
+    "PeriodicScore",
     "SamplePlot",
     "StackedMNISTCoverage",
     "plot_coverage_curves",

@@ -1,7 +1,6 @@
 """The `ImageQuality` callback: FID / KID / coverage while a model trains."""
 
-import keras
-
+from keras_modegan.callbacks.periodic_score import PeriodicScore
 from keras_modegan.metrics.feature_extractor import (
     as_feature_extractor,
     extract_statistics,
@@ -18,7 +17,7 @@ LOGGED = {
 }
 
 
-class ImageQuality(keras.callbacks.Callback):
+class ImageQuality(PeriodicScore):
     """Scores generated images at epoch ends and writes FID / KID / PRDC to `logs`.
 
     At the end of the first epoch, of every `every_n_epochs`-th epoch and of
@@ -61,7 +60,7 @@ class ImageQuality(keras.callbacks.Callback):
     def __init__(self, real, feature_extractor="inception", metrics=("fid", "kid"),
                  every_n_epochs=1, num_samples=1000, seed=0, batch_size=None,
                  prefix="", kid_subset_size=1000):
-        super().__init__()
+        super().__init__(every_n_epochs)
         metrics = tuple(metrics)
         if not metrics or any(m not in METRICS for m in metrics):
             raise ValueError(
@@ -71,13 +70,11 @@ class ImageQuality(keras.callbacks.Callback):
         self.real = real
         self.feature_extractor = feature_extractor
         self.metrics = metrics
-        self.every_n_epochs = positive_int(every_n_epochs, "every_n_epochs")
         self.num_samples = positive_int(num_samples, "num_samples")
         self.seed = seed
         self.batch_size = batch_size
         self.prefix = str(prefix)
         self.kid_subset_size = positive_int(kid_subset_size, "kid_subset_size")
-        self.last = None
         self._extractor = None
         self._real_stats = None
 
@@ -102,19 +99,12 @@ class ImageQuality(keras.callbacks.Callback):
             seed=self.seed, kid_subset_size=self.kid_subset_size, verbose=0,
         )
 
-    def on_train_begin(self, logs=None):
-        self.last = None
-        self._prepare()
+    def logged(self, result):
+        return {
+            self.prefix + key: result[key]
+            for metric in self.metrics for key in LOGGED[metric]
+        }
 
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is None:
-            return
-        last_epoch = (self.params or {}).get("epochs", 0) - 1
-        due = (epoch + 1) % self.every_n_epochs == 0 or epoch == last_epoch
-        if self.last is None or due:
-            result = self.score()
-            self.last = {
-                self.prefix + key: result[key]
-                for metric in self.metrics for key in LOGGED[metric]
-            }
-        logs.update(self.last)
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self._prepare()

@@ -1,7 +1,6 @@
 """The `ModeCoverage` callback."""
 
-import keras
-
+from keras_modegan.callbacks.periodic_score import PeriodicScore
 from keras_modegan.datasets import get_spec
 from keras_modegan.metrics import mode_coverage
 from keras_modegan.utils.validation import positive_int
@@ -9,7 +8,7 @@ from keras_modegan.utils.validation import positive_int
 LOGGED = ("modes", "hq", "jsd", "kl", "tv")
 
 
-class ModeCoverage(keras.callbacks.Callback):
+class ModeCoverage(PeriodicScore):
     """Scores generated samples at epoch ends and writes the metrics to `logs`.
 
     At the end of the first epoch, of every `every_n_epochs`-th epoch and of
@@ -43,27 +42,15 @@ class ModeCoverage(keras.callbacks.Callback):
     """
 
     def __init__(self, spec, every_n_epochs=1, num_samples=2500, seed=0):
-        super().__init__()
+        super().__init__(every_n_epochs)
         self.spec = get_spec(spec)
-        self.every_n_epochs = positive_int(every_n_epochs, "every_n_epochs")
         self.num_samples = positive_int(num_samples, "num_samples")
         self.seed = seed
-        self.last = None
 
     def score(self):
         """The metrics of the model's current samples (a dict)."""
         samples = self.model.generate(self.num_samples, seed=self.seed)
         return mode_coverage(samples, self.spec)
 
-    def on_train_begin(self, logs=None):
-        self.last = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is None:
-            return
-        last_epoch = (self.params or {}).get("epochs", 0) - 1
-        due = (epoch + 1) % self.every_n_epochs == 0 or epoch == last_epoch
-        if self.last is None or due:
-            result = self.score()
-            self.last = {key: result[key] for key in LOGGED}
-        logs.update(self.last)
+    def logged(self, result):
+        return {key: result[key] for key in LOGGED}

@@ -1,11 +1,10 @@
 """The `StackedMNISTCoverage` callback."""
 
-import keras
-
+from keras_modegan.callbacks.periodic_score import PeriodicScore
 from keras_modegan.utils.validation import positive_int
 
 
-class StackedMNISTCoverage(keras.callbacks.Callback):
+class StackedMNISTCoverage(PeriodicScore):
     """Counts the Stacked MNIST modes a generator covers, at epoch ends.
 
     At the end of the first epoch, of every `every_n_epochs`-th epoch and of
@@ -53,7 +52,7 @@ class StackedMNISTCoverage(keras.callbacks.Callback):
         every_n_epochs=1, num_samples=None, reference=None, seed=0,
         batch_size=1024,
     ):
-        super().__init__()
+        super().__init__(every_n_epochs)
         from keras_modegan.datasets.stacked_mnist import StackedMNIST, get_protocol
         from keras_modegan.metrics.classifier_metrics import _classifier
 
@@ -65,7 +64,6 @@ class StackedMNISTCoverage(keras.callbacks.Callback):
         else:
             protocol = get_protocol(data)
         self.protocol = protocol
-        self.every_n_epochs = positive_int(every_n_epochs, "every_n_epochs")
         self.num_samples = positive_int(
             protocol.num_eval_samples if num_samples is None else num_samples,
             "num_samples",
@@ -73,8 +71,6 @@ class StackedMNISTCoverage(keras.callbacks.Callback):
         self.reference = reference
         self.seed = seed
         self.batch_size = positive_int(batch_size, "batch_size")
-        self.last = None
-        self.history = []
 
     def score(self):
         """The metrics of the model's current samples (the full dict of
@@ -87,18 +83,6 @@ class StackedMNISTCoverage(keras.callbacks.Callback):
             batch_size=self.batch_size,
         )
 
-    def on_train_begin(self, logs=None):
-        self.last = None
-        self.history = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is None:
-            return
-        last_epoch = (self.params or {}).get("epochs", 0) - 1
-        due = (epoch + 1) % self.every_n_epochs == 0 or epoch == last_epoch
-        if self.last is None or due:
-            result = self.score()
-            keys = ("modes", "kl") + (("kl_train",) if "kl_train" in result else ())
-            self.last = {key: result[key] for key in keys}
-            self.history.append({"epoch": epoch + 1, **self.last})
-        logs.update(self.last)
+    def logged(self, result):
+        keys = ("modes", "kl") + (("kl_train",) if "kl_train" in result else ())
+        return {key: result[key] for key in keys}
