@@ -34,6 +34,9 @@ import numpy as np  # noqa: E402
 
 from keras_modegan.models import METHODS  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.helpers import tiny_mlp_method  # noqa: E402
+
 GLOBAL_BATCH = 16
 STEPS = 2
 
@@ -47,21 +50,8 @@ def toy_data(num_samples, seed=0):
 
 
 def build_mlp(name, x):
-    cls = METHODS[name]
-    kw = dict(hidden_units=(8,), seed=0)
-    if name in ("dist_gan", "gaan"):
-        kw["d_steps"] = 1
-    if name == "mode_penalty_gan":
-        kw.update(num_modes=4, autoencoder_units=(8,), discriminator_units=(8,))
-    if name in ("regularized_gan", "manifold_diffusion_gan"):
-        kw["discriminator_units"] = (8,)
-    if name == "mixture_density_gan":
-        kw["hidden_units"] = (8, 8)
     keras.utils.set_random_seed(0)
-    model = cls.from_mlp(2, **kw)
-    if name == "mode_penalty_gan":
-        model.pretrain(x, epochs=1, batch_size=GLOBAL_BATCH)
-    return model
+    return tiny_mlp_method(name, x, pretrain_batch_size=GLOBAL_BATCH)
 
 
 TINY_DCGAN = {

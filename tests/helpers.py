@@ -37,6 +37,31 @@ def toy_data(num_samples=256, dim=2, seed=0):
     )
 
 
+def tiny_mlp_method(name, x=None, pretrain_batch_size=32, **overrides):
+    """Method `name` (a `METHODS` key) on 2-D data with one hidden layer of
+    8 units; the mode-penalty GAN's autoencoder pretrained one epoch on `x`
+    (default `toy_data(64)`)."""
+    from keras_modegan.models import METHODS
+
+    kw = dict(hidden_units=(8,), seed=0)
+    if name in ("dist_gan", "gaan"):
+        kw["d_steps"] = 1
+    if name == "mode_penalty_gan":
+        kw.update(num_modes=4, autoencoder_units=(8,), discriminator_units=(8,))
+    if name in ("regularized_gan", "manifold_diffusion_gan"):
+        kw["discriminator_units"] = (8,)
+    if name == "mixture_density_gan":
+        kw["hidden_units"] = (8, 8)
+    kw.update(overrides)
+    model = METHODS[name].from_mlp(2, **kw)
+    if name == "mode_penalty_gan":
+        model.pretrain(
+            toy_data(64) if x is None else x, epochs=1,
+            batch_size=pretrain_batch_size,
+        )
+    return model
+
+
 def run_fit_smoke(model, x, batch_size=64, epochs=1, **fit_kwargs):
     """Compiles if needed, fits a few steps, and checks the logs.
 

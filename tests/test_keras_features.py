@@ -16,28 +16,12 @@ from keras import ops
 
 from keras_modegan.losses import gan_losses
 from keras_modegan.models import GAAN, METHODS, WGANGP, DistGAN, VanillaGAN
-from tests.helpers import BACKEND, toy_data
+from tests.helpers import BACKEND, tiny_mlp_method, toy_data
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def tiny(name, x=None, **overrides):
-    """Every method on 2-D data with one hidden layer of 8 units."""
-    cls = METHODS[name]
-    kw = dict(hidden_units=(8,), seed=0)
-    if name in ("dist_gan", "gaan"):
-        kw["d_steps"] = 1
-    if name == "mode_penalty_gan":
-        kw.update(num_modes=4, autoencoder_units=(8,), discriminator_units=(8,))
-    if name in ("regularized_gan", "manifold_diffusion_gan"):
-        kw["discriminator_units"] = (8,)
-    if name == "mixture_density_gan":
-        kw["hidden_units"] = (8, 8)
-    kw.update(overrides)
-    model = cls.from_mlp(2, **kw)
-    if name == "mode_penalty_gan":
-        model.pretrain(toy_data(64) if x is None else x, epochs=1, batch_size=32)
-    return model
+tiny = tiny_mlp_method  # every method on 2-D data, one hidden layer of 8 units
 
 
 def numpy_state(variables):
