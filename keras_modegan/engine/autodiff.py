@@ -177,6 +177,28 @@ def no_grad():
     return contextlib.nullcontext()
 
 
+def _stateless_step(step, groups_of):
+    """`step(model, data) -> logs` as a JAX trainer step `(state, data) ->
+    (logs, new_state)`, where `groups_of(model)` lists the variable groups
+    the trainer's `state` holds, in its order."""
+    if BACKEND != "jax":
+        return step
+
+    @functools.wraps(step)
+    def wrapper(model, *args):
+        if len(args) == 1:
+            return step(model, args[0])
+        state, data = args
+        groups = groups_of(model)
+        mapping = [(v, x) for vs, xs in zip(groups, state) for v, x in zip(vs, xs)]
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            logs = step(model, data)
+        new_state = tuple([scope.get_current_value(v) for v in vs] for vs in groups)
+        return logs, new_state
+
+    return wrapper
+
+
 def stateless_train_step(step):
     """Makes `step(model, data) -> logs` fit the JAX trainer's contract.
 
@@ -188,27 +210,15 @@ def stateless_train_step(step):
     alone (e.g. `super().train_step(data)` from a subclass) runs `step`
     directly.
     """
-    if BACKEND != "jax":
-        return step
-
-    @functools.wraps(step)
-    def wrapper(model, *args):
-        if len(args) == 1:
-            return step(model, args[0])
-        state, data = args
-        groups = (
+    return _stateless_step(
+        step,
+        lambda model: (
             model.trainable_variables,
             model.non_trainable_variables,
             model.optimizer.variables,
             model.metrics_variables,
-        )
-        mapping = [(v, x) for vs, xs in zip(groups, state) for v, x in zip(vs, xs)]
-        with keras.StatelessScope(state_mapping=mapping) as scope:
-            logs = step(model, data)
-        new_state = tuple([scope.get_current_value(v) for v in vs] for vs in groups)
-        return logs, new_state
-
-    return wrapper
+        ),
+    )
 
 
 def stateless_test_step(step):
@@ -218,26 +228,15 @@ def stateless_test_step(step):
     whose state is `(trainable, non_trainable, metrics)` variables (no
     optimizer variables: evaluation updates no weights).
     """
-    if BACKEND != "jax":
-        return step
-
-    @functools.wraps(step)
-    def wrapper(model, *args):
-        if len(args) == 1:
-            return step(model, args[0])
-        state, data = args
-        groups = (
+    return _stateless_step(
+        step,
+        lambda model: (
             model.trainable_variables,
             model.non_trainable_variables,
             model.metrics_variables,
-        )
-        mapping = [(v, x) for vs, xs in zip(groups, state) for v, x in zip(vs, xs)]
-        with keras.StatelessScope(state_mapping=mapping) as scope:
-            logs = step(model, data)
-        new_state = tuple([scope.get_current_value(v) for v in vs] for vs in groups)
-        return logs, new_state
+        ),
+    )
 
-    return wrapper
 
 
 def apply_optimizer(optimizer, grads, variables):
