@@ -238,7 +238,6 @@ def stateless_test_step(step):
     )
 
 
-
 def apply_optimizer(optimizer, grads, variables):
     """`optimizer.apply(grads, variables)`, also for a `LossScaleOptimizer`
     inside a JAX step.
