@@ -510,6 +510,7 @@ def _train(args):
             devices = autodiff.set_data_parallel()
         except ValueError as error:
             raise UsageError(str(error)) from None
+        args.devices = devices  # printed on the "Training ..." line
         if args.batch_size % devices:
             raise UsageError(
                 f"--batch-size {args.batch_size} must be a multiple of the "
@@ -623,11 +624,16 @@ def _train_locked(args, run, spec, x, method_cls, recipe, overrides):
             "status": run.file("run.json"),
         }
         resumed = f", resumed at epoch {initial_epoch + 1}" if initial_epoch else ""
+        devices = getattr(args, "devices", None)
+        parallel = (
+            f", data-parallel over {devices} device{'s' * (devices != 1)}"
+            if devices else ""
+        )
         print(
             f"Training {type(model).__name__} on {spec.name} ({spec.num_modes} "
             f"modes) for {args.epochs} x {args.steps_per_epoch} steps, batch "
             f"{args.batch_size}, seed {args.seed}, backend "
-            f"{keras.backend.backend()}{resumed} -> {out}",
+            f"{keras.backend.backend()}{parallel}{resumed} -> {out}",
             flush=True,
         )
         callbacks = [
