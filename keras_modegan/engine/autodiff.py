@@ -280,6 +280,27 @@ def replica_context():
     return 0, 1
 
 
+def global_mean(x):
+    """The mean of all of `x`'s values over the *global* batch.
+
+    Under `tf.distribute` each replica holds its slice of the batch: its
+    own mean, averaged over the replicas (`all_reduce`, differentiable; the
+    slices have equal sizes), is the global batch's mean, so a loss that is
+    a nonlinear function of batch means (Dist-GAN's L_W) is the one-device
+    loss on every replica. Everywhere else `keras.ops.mean(x)`.
+    """
+    mean = ops.mean(x)
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        _, count = replica_context()
+        if count > 1:
+            return tf.distribute.get_replica_context().all_reduce(
+                tf.distribute.ReduceOp.MEAN, mean
+            )
+    return mean
+
+
 def draw_for_replica(draw, shape):
     """Draws `shape` random values, the replica's slice of a global draw.
 

@@ -20,6 +20,8 @@ import math
 
 from keras import ops
 
+from keras_modegan.engine import autodiff
+
 RECONSTRUCTIONS = ("real", "fake", "none")
 AE_GAN_LOSSES = ("log", "hinge")
 
@@ -81,8 +83,11 @@ def latent_data_distance(data_a, data_b, latent_a, latent_b, lambda_w):
     Returns:
         Scalar tensor.
     """
-    f = ops.mean(data_a) - ops.mean(data_b)  # Eq. 7
-    g = ops.mean(latent_a) - ops.mean(latent_b)  # Eq. 8
+    # Means over the global batch (under tf.distribute too: L_W squares
+    # them, so per-replica means would change the loss).
+    mean = autodiff.global_mean
+    f = mean(data_a) - mean(data_b)  # Eq. 7
+    g = mean(latent_a) - mean(latent_b)  # Eq. 8
     return ops.square(f - lambda_w * g)  # Eq. 6
 
 
@@ -98,7 +103,8 @@ def discriminator_score_distance(d_real, d_fake):
     Returns:
         Scalar tensor.
     """
-    return ops.abs(ops.mean(ops.sigmoid(d_real)) - ops.mean(ops.sigmoid(d_fake)))
+    mean = autodiff.global_mean  # the global batch's, as in L_W
+    return ops.abs(mean(ops.sigmoid(d_real)) - mean(ops.sigmoid(d_fake)))
 
 
 def _check_choice(value, name, choices):
