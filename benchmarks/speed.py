@@ -284,7 +284,7 @@ def main(argv=None):
     print("| backend | ours (steps/s) | hand-written (steps/s) | ratio |")
     print("| --- | ---: | ---: | ---: |")
     for backend, o, h in rows:
-        print(f"| {backend} | {o:.0f} | {h:.0f} | {o / h:.2f} |")
+        print(f"| {backend} | {o:.3g} | {h:.3g} | {o / h:.2f} |")
 
 
 if __name__ == "__main__":
