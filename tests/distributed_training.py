@@ -39,6 +39,7 @@ from tests.helpers import tiny_mlp_method  # noqa: E402
 
 GLOBAL_BATCH = 16
 STEPS = 2
+MIXED_METHODS = ("vanilla_gan", "dist_gan")
 
 
 def toy_data(num_samples, seed=0):
@@ -75,8 +76,10 @@ def weights(model):
     return [np.asarray(keras.ops.convert_to_numpy(w)) for w in model.weights]
 
 
-def train(build, name, x, scope=None, sgd=False):
+def train(build, name, x, scope=None, sgd=False, policy="float32"):
     import contextlib
+
+    keras.mixed_precision.set_global_policy(policy)
 
     with scope() if scope else contextlib.nullcontext():
         model = build(name, x)
@@ -90,20 +93,23 @@ def train(build, name, x, scope=None, sgd=False):
         )
         model.compile(optimizers=optimizers)
     model.fit(x, batch_size=GLOBAL_BATCH, epochs=1, shuffle=False, verbose=0)
+    keras.mixed_precision.set_global_policy("float32")
     return weights(model)
 
 
-def compare(build, names, x, scope=None, distribution=None, sgd=False):
+def compare(build, names, x, scope=None, distribution=None, sgd=False,
+            policy="float32"):
     figures = {}
     for name in names:
-        single = train(build, name, x, sgd=sgd)
+        single = train(build, name, x, sgd=sgd, policy=policy)
         if distribution is not None:
             keras.distribution.set_distribution(distribution)
         try:
-            multi = train(build, name, x, scope, sgd=sgd)
+            multi = train(build, name, x, scope, sgd=sgd, policy=policy)
         finally:
             keras.distribution.set_distribution(None)
-        figures[name] = max(
+        key = name if policy == "float32" else f"{policy}:{name}"
+        figures[key] = max(
             float(np.max(np.abs(a - b))) if a.size else 0.0
             for a, b in zip(single, multi)
         )
@@ -142,6 +148,12 @@ def main():
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         assert strategy.num_replicas_in_sync == 2
         figures = compare(build_mlp, list(METHODS), x, scope=strategy.scope)
+        # Loss scaling (one LossScaleOptimizer per update) under the
+        # strategy: a method with a plain loss and one with penalties.
+        figures.update(compare(
+            build_mlp, MIXED_METHODS, x, scope=strategy.scope,
+            policy="mixed_float16",
+        ))
     else:
         raise SystemExit(f"unknown mode {MODE!r}")
     print("FIGURES " + json.dumps(figures))

@@ -187,18 +187,25 @@ class AdversarialModel(keras.Model):
     # ------------------------------------------------------------------
     # What a method's train_step uses.
 
-    def sample_latent(self, batch_size, seed=None):
+    def sample_latent(self, batch_size, seed=None, per_replica=True):
         """Draws `batch_size` latent codes from the prior.
 
         Args:
             batch_size: number of codes (int or scalar tensor).
             seed: None to draw from the model's `SeedGenerator` (advancing
                 it), or an int for a fixed draw.
+            per_replica: under `tf.distribute`, True (default) gives each
+                replica its own rows of the codes one device would draw
+                for the global batch (`batch_size` is the replica's
+                share); False gives every replica the same `batch_size`
+                codes, the draw of one device (for a term that is not a
+                mean over the batch, e.g. the mode-penalty GAN's
+                one-to-one matching of N codes to N modes). No effect
+                elsewhere.
 
         Returns:
             Tensor of shape `(batch_size, latent_dim)`, in the model's
-            compute dtype. Under `tf.distribute`, each replica gets its own
-            rows of the codes one device would draw for the global batch.
+            compute dtype.
         """
         if not ops.is_tensor(batch_size):  # a traced size is the op's to check
             batch_size = positive_int(batch_size, "batch_size")
@@ -209,11 +216,14 @@ class AdversarialModel(keras.Model):
                 return keras.random.uniform(shape, -1.0, 1.0, seed=seed)
             return keras.random.normal(shape, seed=seed)
 
-        if seed is None:
+        if seed is None and per_replica:
             seed = self.seed_generator
             # Under tf.distribute, this replica's rows of the global batch's
             # codes (one shared seed would give every replica the same).
             z = autodiff.draw_for_replica(draw, shape)
+        elif seed is None:
+            seed = self.seed_generator
+            z = draw(shape)  # the same codes on every replica
         else:
             z = draw(shape)
         # Drawn in float32, fed in the compute dtype (mixed precision).

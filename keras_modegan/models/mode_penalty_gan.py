@@ -426,7 +426,11 @@ class ModePenaltyGAN(VanillaGAN):
         d_loss, d_real, d_fake = self.discriminator_step(x)
 
         z = self.sample_latent(batch_size)
-        z_modes = self.sample_latent(self.num_modes)
+        # One draw of N codes for N modes, the same on every replica: the
+        # one-to-one matching (section 2.2) and the Eq. 3 state then equal
+        # one device's, and each replica's share of the penalty's gradient
+        # is the whole (`minimize` divides by the replica count).
+        z_modes = self.sample_latent(self.num_modes, per_replica=False)
         # A copy: under TensorFlow and PyTorch the tensor of a variable can
         # see the assignment below, and the log must show the flag in force.
         active = ops.copy(ops.convert_to_tensor(self.penalty_active))
