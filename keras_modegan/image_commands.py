@@ -82,6 +82,52 @@ def _table(rows, columns=TRAIN_COLUMNS):
     return "\n".join(lines)
 
 
+def _image_recipe(args):
+    """The measured recipe of (method, data, budget) for these nets, and
+    the flags that override it; sets `args.steps` and `args.batch_size`
+    from it when not given, and prints one line saying which recipe trains
+    (or that none was measured and the default trains).
+
+    Returns:
+        `(recipe, overrides)`: the recipe dict or None, and a dict of the
+        given budget flags.
+    """
+    from keras_modegan import recipes
+
+    recipe = recipes.get_recipe(args.method, args.data, args.budget)
+    if recipe is not None and recipe["architecture"] != args.architecture:
+        recipe = None  # measured with other nets
+    flags = {"steps": args.steps, "epochs": args.epochs,
+             "steps_per_epoch": args.steps_per_epoch,
+             "batch_size": args.batch_size, "lr": args.lr,
+             "pretrain_epochs": args.pretrain_epochs}
+    overrides = {k: v for k, v in flags.items() if v is not None}
+    if recipe is None:
+        print(
+            f"No measured recipe for {args.method} on {args.data} with "
+            f"{args.architecture} nets (budget {args.budget}): the default, "
+            f"{DEFAULT_EPOCHS} passes over the protocol's images, with the "
+            "method's compile() image optimizers (`keras-modegan list` shows "
+            "the pairs with a recipe).",
+            flush=True,
+        )
+        return None, overrides
+    if args.steps is None and args.epochs is None:
+        args.steps = recipe["steps"]
+    if args.batch_size is None:
+        args.batch_size = recipe["batch_size"]
+    replaced = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in overrides.items())
+    print(
+        f"Recipe {args.budget}/{args.method}/{args.data}: {recipe['steps']} steps "
+        f"at batch {recipe['batch_size']}, {recipe['architecture']} nets, "
+        f"{recipes.describe_optimizers(recipe)}; measured "
+        f"{recipes.describe_reached(recipe)} ({recipe['result']})"
+        + (f"; overridden by {replaced}" if replaced else ""),
+        flush=True,
+    )
+    return recipe, overrides
+
+
 def train_images(args, jit_compile):
     """`keras-modegan train METHOD --data stacked_mnist[...]`."""
     import keras
@@ -91,7 +137,12 @@ def train_images(args, jit_compile):
         StackedMNISTCoverage,
         plot_coverage_curves,
     )
-    from keras_modegan.cli import _check_method, _check_out_dir, metrics_json
+    from keras_modegan.cli import (
+        _check_method,
+        _check_out_dir,
+        _recipe_record,
+        metrics_json,
+    )
     from keras_modegan.datasets import StackedMNIST
     from keras_modegan.datasets.stacked_mnist import get_protocol
     from keras_modegan.metrics import stacked_mnist_modes
@@ -112,6 +163,7 @@ def train_images(args, jit_compile):
     if not hasattr(method_cls, "from_dcgan"):
         raise _error(f"method {args.method!r} has no image networks (from_dcgan)")
     protocol = get_protocol(IMAGE_DATA[args.data])
+    recipe, overrides = _image_recipe(args)
     if args.batch_size is None:
         args.batch_size = protocol.batch_size
     out = args.out or os.path.join(
@@ -125,7 +177,13 @@ def train_images(args, jit_compile):
     try:
         model = method_cls.from_dcgan(IMAGE_SHAPE, args.architecture,
                                       seed=args.seed)
-        model.compile(jit_compile=jit_compile)
+        from keras_modegan import recipes
+
+        # None (compile()'s image defaults) unless --lr rescales them.
+        model.compile(
+            optimizers=recipes.build_optimizers(model, recipe, args.steps, args.lr),
+            jit_compile=jit_compile,
+        )
     except (ValueError, TypeError, NotImplementedError) as error:
         raise _error(f"method {args.method!r} cannot be built on "
                      f"{args.data}: {error}") from None
@@ -194,6 +252,7 @@ def train_images(args, jit_compile):
             "num_samples": num_eval, "steps": args.steps,
             "batch_size": args.batch_size, "seed": args.seed, "seconds": seconds,
             "backend": keras.backend.backend(),
+            **_recipe_record(args, recipe, overrides),
         }
         write_text(paths["metrics"], metrics_json(row))
         run.write_status("complete", epochs_done=args.epochs)

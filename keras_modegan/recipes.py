@@ -21,7 +21,10 @@ A recipe is a plain dict:
 - `pretrain_epochs` (optional): epochs of the method's `pretrain` step.
 - `reached`: `modes` (mean over seeds), `modes_std`, `num_modes`, `hq`
   (fraction), `hq_std` (percentage points), `seeds` (how many; 1 means
-  seed 0 alone, and the stds are then None).
+  seed 0 alone, and the stds are then None). Stacked MNIST recipes have
+  `kl` in place of `hq`, and `architecture` (the `from_dcgan` nets); a
+  budget the project has not run yet has `reached` None and `paper` (the
+  paper's modes and KL, where it reports them).
 - `result`: the file, relative to the repository's root, that holds the
   measurement; `command`: the command that wrote it; `label` (optional):
   the method's name in that file's table, where it is not the `METHODS` key.
@@ -198,6 +201,62 @@ RECIPES = {
 }
 
 
+# Stacked MNIST (`--data stacked_mnist`, Unrolled GAN's protocol): the CPU
+# budget the project measured (benchmarks/stacked_mnist.py, K/4 nets,
+# 1,000 steps at batch 128, 3 seeds, TensorFlow) and the papers' budget
+# (500K steps at batch 128; not yet run by the project: `reached` None,
+# `paper` the papers' (modes, KL) where they report one).
+IMAGE_DATA_SETS = ("stacked_mnist",)
+_STACKED_1K_COMMAND = (
+    "python benchmarks/stacked_mnist.py --steps 1000 --seeds 3 --workers 2 "
+    "--eval-every 250 --eval-samples 5000 --data-dir /work/shared/data "
+    "--output benchmarks/results/stacked_mnist_1k.md --resume"
+)
+_STACKED_PAPER_COMMAND = (
+    "KERAS_BACKEND=jax python benchmarks/stacked_mnist.py --steps 500000 "
+    "--architectures quarter half --seeds 3 --eval-every 25000 --workers 1 "
+    "--output benchmarks/results/stacked_mnist_500k.md"
+)
+# method -> (modes, modes std, KL) over 3 seeds at 1,000 steps (K/4).
+_STACKED_1K = {
+    "vanilla_gan": (1.0, 0.0, 6.91),
+    "wgan_gp": (2.3, 1.2, 6.86),
+    "mixture_density_gan": (1.3, 0.5, 6.91),
+    "dist_gan": (1.3, 0.5, 6.91),
+    "gaan": (1.0, 0.0, 6.91),
+    "regularized_gan": (2.7, 1.7, 6.88),
+    "manifold_diffusion_gan": (9.7, 6.5, 6.84),
+}
+# method -> (modes, KL, where) at 500K steps, K/4 nets.
+_STACKED_PAPER = {
+    "vanilla_gan": (30.6, 5.99, "MD-GAN Table 3 (DCGAN)"),
+    "mixture_density_gan": (696.0, 1.32, "MD-GAN Table 3"),
+    "dist_gan": (859.5, 1.04, "Dist-GAN Table 1"),
+}
+_STACKED_METHODS = (
+    "vanilla_gan", "wgan_gp", "mixture_density_gan", "dist_gan", "gaan",
+    "regularized_gan", "manifold_diffusion_gan", "mode_penalty_gan",
+)
+for _method in _STACKED_METHODS:
+    if _method in _STACKED_1K:
+        _modes, _std, _kl = _STACKED_1K[_method]
+        RECIPES["cpu"][(_method, "stacked_mnist")] = dict(
+            steps=1000, batch_size=128, architecture="quarter",
+            reached=dict(modes=_modes, modes_std=_std, num_modes=1000, kl=_kl,
+                         seeds=3),
+            result="benchmarks/results/stacked_mnist_1k.md",
+            command=_STACKED_1K_COMMAND,
+        )
+    _paper = _STACKED_PAPER.get(_method)
+    RECIPES["paper"][(_method, "stacked_mnist")] = dict(
+        steps=500000, batch_size=128, architecture="quarter", reached=None,
+        paper=None if _paper is None else dict(
+            modes=_paper[0], kl=_paper[1], source=_paper[2]),
+        result="docs/reproducing_the_papers.md",
+        command=_STACKED_PAPER_COMMAND,
+    )
+
+
 def _check_budget(budget):
     if budget not in RECIPES:
         raise ValueError(
@@ -252,6 +311,16 @@ def describe_reached(recipe):
     seeds)"`.
     """
     r = recipe["reached"]
+    if r is None:  # a budget the project has not run yet
+        paper = recipe.get("paper")
+        words = "not measured by the project yet"
+        if paper:
+            words += (f"; the paper reports {paper['modes']:g}/1000 modes, KL "
+                      f"{paper['kl']:g} ({paper['source']})")
+        return words
+    if "kl" in r and "hq" not in r:  # Stacked MNIST: modes of 1,000 and KL
+        return (f"{r['modes']:.1f}/{r['num_modes']} modes ± {r['modes_std']:.1f}, "
+                f"KL {r['kl']:.2f} (mean of {r['seeds']} seeds)")
     if r["seeds"] == 1:
         return (f"{r['modes']}/{r['num_modes']} modes, {100 * r['hq']:.1f}% "
                 "high-quality (seed 0)")

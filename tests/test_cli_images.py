@@ -61,8 +61,44 @@ def test_train_stacked_mnist_writes_the_run(tmp_path, capsys):
         assert (out / name).is_file(), name
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 4 and metrics["num_samples"] == 64
+    # The recipe the flags overrode is recorded with them.
+    assert metrics["recipe"]["result"] == "benchmarks/results/stacked_mnist_1k.md"
+    assert metrics["overrides"] == {"steps": 4, "steps_per_epoch": 2,
+                                    "batch_size": 16}
     assert 1 <= metrics["modes"] <= 64 and metrics["kl"] >= 0
     assert "vanilla_gan | stacked_mnist | quarter" in capsys.readouterr().out
+
+
+def _train_args(*argv):
+    return cli.build_parser().parse_args(["train", *argv, "--data", "stacked_mnist"])
+
+
+def test_image_recipe_sets_the_budget_and_says_so(capsys):
+    from keras_modegan.image_commands import _image_recipe
+
+    args = _train_args("dist_gan")
+    recipe, overrides = _image_recipe(args)
+    assert (args.steps, args.batch_size) == (1000, 128) and overrides == {}
+    assert recipe["result"] == "benchmarks/results/stacked_mnist_1k.md"
+    assert capsys.readouterr().out.startswith(
+        "Recipe cpu/dist_gan/stacked_mnist: 1000 steps at batch 128, quarter "
+        "nets, optimizers from `default_optimizers()` (the paper's settings); "
+        "measured 1.3/1000 modes ± 0.5, KL 6.91 (mean of 3 seeds)")
+
+    args = _train_args("dist_gan", "--budget", "paper", "--batch-size", "64")
+    recipe, overrides = _image_recipe(args)
+    assert (args.steps, args.batch_size) == (500000, 64)
+    assert overrides == {"batch_size": 64}
+    out = capsys.readouterr().out
+    assert "not measured by the project yet; the paper reports 859.5/1000 modes, " \
+           "KL 1.04 (Dist-GAN Table 1)" in out and "--batch-size 64" in out
+
+    # Other nets than the recipe's: no recipe, the default trains.
+    args = _train_args("dist_gan", "--architecture", "half")
+    assert _image_recipe(args) == (None, {})
+    assert args.steps is None
+    assert "No measured recipe for dist_gan on stacked_mnist with half nets" in \
+        capsys.readouterr().out
 
 
 def test_list_shows_stacked_mnist(capsys):
