@@ -25,7 +25,7 @@ import os
 import sys
 import time
 
-from keras_modegan.benchmark import map_on_cores
+from keras_modegan.benchmark import append_run, load_runs, map_on_cores
 from keras_modegan.utils.atomic_write import write_text
 from keras_modegan.utils.validation import positive_arg
 
@@ -89,18 +89,6 @@ def _key(row):
                                   "batch_size", "num_samples"))
 
 
-def load_runs(path):
-    """The finished runs of a `_runs.jsonl` file (a cut last line dropped)."""
-    if not os.path.exists(path):
-        return []
-    rows = []
-    with open(path) as f:
-        for line in f:
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                break
-    return rows
 
 
 def report(rows, jobs, argv_text, start):
@@ -190,10 +178,7 @@ def main(argv=None):
         print(f"{row['method']}: FID {row['fid']:.2f}, coverage "
               f"{row['coverage']:.3f} ({row['total_seconds']:.0f} s)", flush=True)
         rows.append(row)
-        with open(runs_path, "a") as f:
-            f.write(json.dumps(row) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_run(runs_path, row)
         write_text(args.output, report(rows, jobs, argv_text, start))
 
     map_on_cores(run, todo, args.workers, on_result=progress)

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 from keras_modegan import recipes
-from keras_modegan.benchmark import map_on_cores
+from keras_modegan.benchmark import append_run, load_runs, map_on_cores
 from keras_modegan.utils.atomic_write import write_text
 from keras_modegan.utils.validation import positive_arg
 
@@ -71,18 +71,6 @@ def _key(row):
     return (row["method"], row["data"], row["budget"])
 
 
-def load_runs(path):
-    """The finished runs in a `_runs.jsonl` file (a cut last line dropped)."""
-    if not os.path.exists(path):
-        return []
-    runs = []
-    with open(path) as f:
-        for line in f:
-            try:
-                runs.append(json.loads(line))
-            except json.JSONDecodeError:
-                break
-    return runs
 
 
 def report(rows, jobs, argv_text, start):
@@ -175,10 +163,7 @@ def main(argv=None):
               f"{row['modes']}/{row['num_modes']} modes, {100 * row['hq']:.1f}% "
               f"HQ, {row['wall_seconds']:.0f} s", flush=True)
         rows.append(row)
-        with open(runs_path, "a") as f:
-            f.write(json.dumps(row) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_run(runs_path, row)
         write_text(args.output, report(rows, jobs, argv_text, start))
 
     map_on_cores(run_recipe, todo, args.workers, on_result=progress)

@@ -204,7 +204,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    from keras_modegan.benchmark import map_on_cores
+    from keras_modegan.benchmark import append_run, load_runs, map_on_cores
     from keras_modegan.models import METHODS
     from keras_modegan.utils.atomic_write import write_text
 
@@ -248,10 +248,7 @@ def main(argv=None):
             flush=True,
         )
         rows.append(row)
-        with open(runs_path, "a") as f:
-            f.write(json.dumps(row) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_run(runs_path, row)
         write_text(args.output, report(rows, jobs, args, command, start))
 
     map_on_cores(train_and_score, todo, args.workers, on_result=progress)
@@ -268,21 +265,6 @@ def _key(job):
     )
 
 
-def load_runs(path):
-    """The finished runs in a `_runs.jsonl` file (none if it is absent).
-
-    A last line cut short by a kill is dropped.
-    """
-    if not os.path.exists(path):
-        return []
-    runs = []
-    with open(path) as f:
-        for line in f:
-            try:
-                runs.append(json.loads(line))
-            except json.JSONDecodeError:
-                break
-    return runs
 
 
 def report(rows, jobs, args, command, start, curves=False):

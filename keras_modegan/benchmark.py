@@ -23,6 +23,7 @@ print(format_table(rows))
 ```
 """
 
+import json
 import math
 import multiprocessing
 import os
@@ -275,6 +276,32 @@ def map_on_cores(fn, jobs, workers=1, on_result=None):
             if on_result:
                 on_result(rows[pending[done]])
     return rows
+
+
+def load_runs(path):
+    """The rows of a runs file (`append_run`), none if it is absent.
+
+    A last line cut short by a kill is dropped.
+    """
+    if not os.path.exists(path):
+        return []
+    rows = []
+    with open(path) as f:
+        for line in f:
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+    return rows
+
+
+def append_run(path, row):
+    """Appends `row` to the runs file `path` (JSON lines) and syncs it to
+    disk, so a finished run survives a kill of the benchmark."""
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _fmt(values, column):

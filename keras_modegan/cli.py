@@ -369,7 +369,7 @@ def _recipe_line(data, budget, recipe):
     """One line of `list` for a recipe: data, budget, what it reached."""
     from keras_modegan import recipes
 
-    return (f"--data {data:<12} --budget {budget:<5} "
+    return (f"--data {data:<13} --budget {budget:<5} "
             f"{recipes.describe_reached(recipe)}; {recipe['steps']} steps at "
             f"batch {recipe['batch_size']} ({recipe['result']})")
 

@@ -4,6 +4,7 @@ import pytest
 
 from keras_modegan.benchmark import (
     format_table,
+    load_runs,
     run_experiments,
     train_and_score,
     training_stream,
@@ -175,8 +176,8 @@ def test_stacked_mnist_benchmark_keeps_and_resumes_finished_runs(
     with pytest.raises(RuntimeError, match="killed"):
         bench.main(argv)
     # The run before the failure is kept, in the rows file and the table.
-    assert [r["seed"] for r in bench.load_runs(str(tmp_path / "table_runs.jsonl"))] \
-        == [0]
+    rows = load_runs(str(tmp_path / "table_runs.jsonl"))
+    assert [r["seed"] for r in rows] == [0]
     assert "Partial: 1 of 3 runs finished" in out.read_text()
     assert "| vanilla_gan | quarter | 100.0 ± 0.0 |" in out.read_text()
 

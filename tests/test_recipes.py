@@ -202,7 +202,7 @@ def test_list_shows_every_recipe_under_its_method(capsys):
     assert sorted(sections) == sorted(METHODS)
     for method in METHODS:
         expected = [
-            f"--data {data:<12} --budget {budget:<5} "
+            f"--data {data:<13} --budget {budget:<5} "
             f"{recipes.describe_reached(recipe)}; {recipe['steps']} steps at "
             f"batch {recipe['batch_size']} ({recipe['result']})"
             for _, data, budget, recipe in recipes.list_recipes(method)
