@@ -2,7 +2,9 @@ import json
 import os
 import sys
 
+import keras
 import numpy as np
+import pytest
 
 from keras_modegan.datasets import load_mixture
 from keras_modegan.metrics import mode_coverage
@@ -23,22 +25,27 @@ def test_recipes_name_known_methods_and_data():
         assert name.startswith(recipe["method"]), name
 
 
-def test_build_writes_a_loadable_preset_with_its_card(tmp_path, monkeypatch):
+def _tiny_recipe(monkeypatch):
     # A tiny recipe of the kind that needs both extras: a pretraining step
-    # and the benchmark's optimizer instead of `compile()`'s.
-    monkeypatch.setitem(
-        build_presets.RECIPES,
-        "tiny_mode_penalty",
-        dict(
-            method="mode_penalty_gan",
-            data="ring8_mp",
-            steps=4,
-            batch_size=64,
-            pretrain_epochs=1,
-            adam=dict(learning_rate=1e-3, beta_1=0.5),
-            lr_end=1e-5,
-        ),
+    # and the benchmark's optimizer instead of `compile()`'s. The CLI reads
+    # it from `keras_modegan.recipes`, the builder from its own table.
+    from keras_modegan import recipes
+
+    tiny = dict(
+        steps=4, batch_size=64, pretrain_epochs=1,
+        adam=dict(learning_rate=1e-3, beta_1=0.5), lr_end=1e-5,
+        reached=dict(modes=0, modes_std=None, num_modes=8, hq=0.0, hq_std=None,
+                     seeds=1),
+        result="zoo/mode_penalty_gan_ring8/metrics.json", command="tiny",
     )
+    monkeypatch.setitem(recipes.RECIPES["cpu"], ("mode_penalty_gan", "ring8_mp"),
+                        tiny)
+    monkeypatch.setitem(build_presets.RECIPES, "tiny_mode_penalty",
+                        dict(tiny, method="mode_penalty_gan", data="ring8_mp"))
+
+
+def test_build_writes_a_loadable_preset_with_its_card(tmp_path, monkeypatch):
+    _tiny_recipe(monkeypatch)
     build_presets.build("tiny_mode_penalty", out_dir=str(tmp_path))
     path = os.path.join(str(tmp_path), "tiny_mode_penalty")
     assert sorted(os.listdir(path)) == [
@@ -64,3 +71,35 @@ def test_build_writes_a_loadable_preset_with_its_card(tmp_path, monkeypatch):
     # Same backend, same seed: the card's numbers exactly.
     assert measured["modes"] == recorded["modes"]
     assert measured["registered"] == recorded["registered"]
+
+
+def test_build_from_a_run_folder_is_that_run(tmp_path, monkeypatch):
+    # The preset is exactly `keras-modegan train`'s run: its weights and
+    # the metrics the run printed.
+    from keras_modegan import cli
+
+    _tiny_recipe(monkeypatch)
+    run = str(tmp_path / "run")
+    assert cli.main(["train", "mode_penalty_gan", "--data", "ring8_mp",
+                     "--out", run, "--quiet"]) == 0
+    with pytest.raises(SystemExit):  # one preset per run folder
+        build_presets.main(["tiny_mode_penalty", "gaan_grid25", "--from-run", run])
+    build_presets.build("tiny_mode_penalty", out_dir=str(tmp_path), run_dir=run)
+    with open(os.path.join(run, "metrics.json")) as f:
+        printed = json.load(f)
+    with open(os.path.join(str(tmp_path), "tiny_mode_penalty", "metrics.json")) as f:
+        recorded = json.load(f)
+    assert {k: recorded[k] for k in ("modes", "hq", "registered")} == {
+        k: printed[k] for k in ("modes", "hq", "registered")}
+    trained = keras.saving.load_model(os.path.join(run, "model.keras"))
+    preset = AdversarialModel.from_preset(
+        os.path.join(str(tmp_path), "tiny_mode_penalty"))
+    for a, b in zip(trained.get_weights(), preset.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # A run with budget flags is not the recipe's run.
+    other = str(tmp_path / "other")
+    assert cli.main(["train", "mode_penalty_gan", "--data", "ring8_mp", "--steps",
+                     "2", "--out", other, "--quiet"]) == 0
+    with pytest.raises(ValueError, match="no budget flags"):
+        build_presets.build("tiny_mode_penalty", out_dir=str(tmp_path),
+                            run_dir=other)

@@ -123,7 +123,7 @@ def test_get_recipe_copies_and_rejects_an_unknown_budget():
 
 def test_describe_reached():
     assert recipes.describe_reached(recipes.get_recipe("dist_gan", "grid25")) == (
-        "25/25 modes, 60.5% high-quality (seed 0)")
+        "25/25 modes, 74.0% high-quality (seed 0)")
     assert recipes.describe_reached(
         recipes.get_recipe("mixture_density_gan", "grid25")
     ) == "24.6/25 modes ± 0.5, 92.7% ± 3.2 high-quality (mean of 5 seeds)"

@@ -1,38 +1,39 @@
 """Trains the zoo's presets and writes them with their model cards.
 
-Each preset directory gets `config.json`, `model.weights.h5`,
-`model_card.md` and `metrics.json` (the mode metrics measured right after
-training, on `spec.num_eval_samples` samples generated with seed 0).
+A preset is exactly the run of `keras-modegan train METHOD --data DATA`
+with no budget flags (the pair's `cpu` recipe in `keras_modegan.recipes`,
+seed 0): `build` runs that command's code in this process, into a scratch
+folder, and turns the run's `model.keras` and `metrics.json` into the
+preset directory: `config.json`, `model.weights.h5`, `model_card.md` and
+`metrics.json` (the mode metrics the run measured, on
+`spec.num_eval_samples` samples generated with seed 0). So what the docs
+promise for a preset is what a user typing the command gets.
 
 Usage (JAX is the fastest backend on a CPU):
 
     KERAS_BACKEND=jax python zoo/build_presets.py            # all presets
-    KERAS_BACKEND=jax python zoo/build_presets.py wgan_gp_ring8
+    KERAS_BACKEND=jax python zoo/build_presets.py dist_gan_grid25
+    # a finished `keras-modegan train` run folder, without training again:
+    KERAS_BACKEND=jax python zoo/build_presets.py dist_gan_grid25 --from-run DIR
 """
 
 import argparse
 import json
 import os
 import sys
-import time
+import tempfile
 
 import keras
 
-from keras_modegan import recipes
-from keras_modegan.datasets import as_dataset, load_mixture
-from keras_modegan.metrics import mode_coverage
+from keras_modegan import cli, recipes
+from keras_modegan.datasets import get_spec
 from keras_modegan.models import METHODS
 from keras_modegan.utils.atomic_write import write_text
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# Preset name -> (method, data). Each preset is trained on the recipe that
-# `keras-modegan train METHOD --data DATA` uses (`keras_modegan.recipes`):
-# steps, batch size, seed (default 0), `options` of `from_mlp`,
-# `pretrain_epochs` (methods with a `pretrain` step; default theirs), and
-# the optimizers (`adam` with `lr_end` or `lr_halve_every`: the protocol of
-# the benchmark that met the paper's target, where it differs from
-# `compile()`'s paper optimizers).
+# Preset name -> (method, data): each is trained on the `cpu` recipe that
+# `keras-modegan train METHOD --data DATA` uses (`keras_modegan.recipes`).
 PRESETS = {
     "mixture_density_gan_ring8": ("mixture_density_gan", "ring8_mdgan"),
     "dist_gan_grid25": ("dist_gan", "grid25"),
@@ -45,15 +46,7 @@ RECIPES = {
     name: dict(recipes.get_recipe(method, data), method=method, data=data)
     for name, (method, data) in PRESETS.items()
 }
-
-
-def optimizers(model, recipe):
-    """The recipe's optimizers (None: `compile()`'s) and the card's words."""
-    words = recipes.describe_optimizers(recipe)
-    if recipe.get("adam") is not None:
-        words += (" (the benchmark's protocol; `compile()` and `from_preset` "
-                  "use the paper's settings)")
-    return recipes.build_optimizers(model, recipe), words
+METRIC_KEYS = ("modes", "hq", "registered", "jsd", "kl", "tv")
 
 
 CARD = """# {name}
@@ -62,9 +55,10 @@ CARD = """# {name}
 
 - Method: `{cls}` (`METHODS["{method}"]`), networks from `{cls}.from_mlp({dim})`,
   {optimizer_words}.
-- Data: `load_mixture("{data}", seed={seed})`: {num_train} training points.
+- Data: `load_mixture("{data}", seed={seed})`.
 - Training: {pretrain_words}{steps} steps at batch size {batch_size},
-  seed {seed}, Keras backend `{backend}`, {seconds:.0f} s on 2 CPU cores.
+  seed {seed}, Keras backend `{backend}`, {seconds:.0f} s on 2 CPU cores:
+  the run of `keras-modegan train {method} --data {data}` (no budget flags).
 - Measured on {num_eval} samples (`generate(..., seed=0)`), metrics of
   `keras_modegan.metrics.mode_coverage`:
 
@@ -77,63 +71,59 @@ Load: `AdversarialModel.from_preset("{name}")` (any backend).
 """
 
 
-def build(name, out_dir=HERE):
-    """Trains preset `name` of `RECIPES` and writes it to `out_dir/name`."""
-    recipe = dict(RECIPES[name])
+def train_run(name, out):
+    """Runs `keras-modegan train` for preset `name` into the folder `out`."""
+    recipe = RECIPES[name]
+    argv = ["train", recipe["method"], "--data", recipe["data"],
+            "--seed", str(recipe.get("seed", 0)), "--out", out, "--quiet"]
+    code = cli.main(argv)
+    if code:
+        raise RuntimeError(f"keras-modegan {' '.join(argv)} exited {code}")
+
+
+def build(name, out_dir=HERE, run_dir=None):
+    """Writes preset `name` of `RECIPES` to `out_dir/name`, from the
+    finished `keras-modegan train` run in `run_dir` (trained here into a
+    scratch folder when None)."""
+    recipe = RECIPES[name]
     method, data = recipe["method"], recipe["data"]
-    steps, batch_size = recipe["steps"], recipe["batch_size"]
-    seed = recipe.get("seed", 0)
+    with tempfile.TemporaryDirectory() as scratch:
+        if run_dir is None:
+            run_dir = os.path.join(scratch, "run")
+            train_run(name, run_dir)
+        with open(os.path.join(run_dir, "metrics.json")) as f:
+            run = json.load(f)
+        if (run["method"], run["data"], run["overrides"]) != (method, data, {}):
+            raise ValueError(
+                f"{run_dir} is a run of {run['method']} on {run['data']} with "
+                f"overrides {run['overrides']}; preset {name} needs "
+                f"{method} on {data} with no budget flags"
+            )
+        model = keras.saving.load_model(os.path.join(run_dir, "model.keras"))
+    spec = get_spec(data)
+    metrics = {k: run[k] for k in METRIC_KEYS}
+    if metrics["kl"] is None:  # metrics.json writes an infinite KL as null
+        metrics["kl"] = float("inf")
     cls = METHODS[method]
-    keras.utils.set_random_seed(seed)
-    x, spec = load_mixture(data, seed=seed)
-    model = cls.from_mlp(spec.dim, seed=seed, **recipe.get("options", {}))
-    chosen, optimizer_words = optimizers(model, recipe)
-    model.compile(optimizers=chosen)
-    start = time.perf_counter()
-    pretrain_words = ""
-    if callable(getattr(model, "pretrain", None)):
-        # E.g. the mode-penalty GAN's autoencoder and target modes.
-        kwargs = {"batch_size": batch_size}
-        if recipe.get("pretrain_epochs") is not None:
-            kwargs["epochs"] = recipe["pretrain_epochs"]
-        history = model.pretrain(x, **kwargs)
-        pretrain_words = (
-            f"`pretrain(x, batch_size={batch_size})` "
-            f"({len(history.epoch)} epochs), then "
-        )
-    model.fit(
-        as_dataset(x, batch_size, seed=seed).repeat(),
-        epochs=1,
-        steps_per_epoch=steps,
-        shuffle=False,  # `as_dataset` shuffles; `fit` cannot reshuffle it.
-        verbose=0,
-    )
-    seconds = time.perf_counter() - start
-    metrics = mode_coverage(model.generate(spec.num_eval_samples, seed=0), spec)
-    metrics = {k: getattr(v, "item", lambda v=v: v)() for k, v in metrics.items()}
     description = (
         f"{cls.__name__} trained on the {data} Gaussian mixture "
         f"({metrics['modes']}/{spec.num_modes} modes, "
         f"{metrics['hq']:.1%} high-quality samples)."
     )
+    pretrain_words = ""
+    if callable(getattr(model, "pretrain", None)):
+        epochs = run.get("pretrain_epochs")
+        pretrain_words = (
+            f"`pretrain(x, batch_size={run['batch_size']})` "
+            f"({epochs if epochs is not None else 'default'} epochs), then "
+        )
     card = CARD.format(
-        name=name,
-        description=description,
-        cls=cls.__name__,
-        method=method,
-        optimizer_words=optimizer_words,
-        pretrain_words=pretrain_words,
-        dim=spec.dim,
-        data=data,
-        seed=seed,
-        num_train=len(x),
-        steps=steps,
-        batch_size=batch_size,
-        backend=keras.backend.backend(),
-        seconds=seconds,
-        num_eval=spec.num_eval_samples,
-        num_modes=spec.num_modes,
-        **metrics,
+        name=name, description=description, cls=cls.__name__, method=method,
+        optimizer_words=run["optimizers"], pretrain_words=pretrain_words,
+        dim=spec.dim, data=data, seed=run["seed"], steps=run["steps"],
+        batch_size=run["batch_size"], backend=run["backend"],
+        seconds=run["seconds"], num_eval=spec.num_eval_samples,
+        num_modes=spec.num_modes, **metrics,
     )
     path = os.path.join(out_dir, name)
     model.save_to_preset(path, description=description, card=card)
@@ -141,18 +131,23 @@ def build(name, out_dir=HERE):
         os.path.join(path, "metrics.json"),
         json.dumps({"data": data, **metrics}, indent=2, sort_keys=True),
     )
-    print(f"{name}: {metrics} in {seconds:.0f} s", flush=True)
+    print(f"{name}: {metrics} in {run['seconds']:.0f} s", flush=True)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Train the zoo presets.")
     parser.add_argument("names", nargs="*", help=f"among {sorted(RECIPES)}")
+    parser.add_argument("--from-run", default=None, metavar="DIR",
+                        help="a finished `keras-modegan train` folder of the "
+                        "one preset named (no training)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(RECIPES))
     if unknown:
         parser.error(f"unknown preset(s) {unknown}; accepted: {sorted(RECIPES)}")
+    if args.from_run is not None and len(args.names) != 1:
+        parser.error("--from-run takes exactly one preset name")
     for name in args.names or sorted(RECIPES):
-        build(name)
+        build(name, run_dir=args.from_run)
 
 
 if __name__ == "__main__":
