@@ -416,6 +416,21 @@ def _steps_per_epoch(steps):
     return min(divisors, key=lambda d: (abs(steps // d - DEFAULT_EPOCHS), -d))
 
 
+def budget_overrides(args):
+    """The budget flags `train` was given (they override a recipe)."""
+    flags = {"steps": args.steps, "epochs": args.epochs,
+             "steps_per_epoch": args.steps_per_epoch,
+             "batch_size": args.batch_size, "lr": args.lr,
+             "pretrain_epochs": args.pretrain_epochs}
+    return {k: v for k, v in flags.items() if v is not None}
+
+
+def overrides_words(overrides):
+    """`"; overridden by --steps 4, ..."`, or "" when nothing was given."""
+    replaced = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in overrides.items())
+    return f"; overridden by {replaced}" if replaced else ""
+
+
 def _resolve_budget(args):
     """Sets `args.epochs`, `args.steps_per_epoch`, `args.batch_size` and
     `args.pretrain_epochs` from the measured recipe of (method, data,
@@ -429,11 +444,7 @@ def _resolve_budget(args):
     from keras_modegan import recipes
 
     recipe = recipes.get_recipe(args.method, args.data, args.budget)
-    flags = {"steps": args.steps, "epochs": args.epochs,
-             "steps_per_epoch": args.steps_per_epoch,
-             "batch_size": args.batch_size, "lr": args.lr,
-             "pretrain_epochs": args.pretrain_epochs}
-    overrides = {k: v for k, v in flags.items() if v is not None}
+    overrides = budget_overrides(args)
     base = recipe or {"steps": DEFAULT_EPOCHS * DEFAULT_STEPS_PER_EPOCH,
                       "batch_size": DEFAULT_BATCH_SIZE}
     if args.steps is not None:
@@ -472,14 +483,12 @@ def _resolve_budget(args):
             flush=True,
         )
     else:
-        replaced = ", ".join(f"--{k.replace('_', '-')} {v}"
-                             for k, v in overrides.items())
         print(
             f"Recipe {args.budget}/{args.method}/{args.data}: {recipe['steps']} "
             f"steps at batch {recipe['batch_size']}, "
             f"{recipes.describe_optimizers(recipe)}; measured "
             f"{recipes.describe_reached(recipe)} ({recipe['result']})"
-            + (f"; overridden by {replaced}" if replaced else ""),
+            + overrides_words(overrides),
             flush=True,
         )
     return recipe, overrides

@@ -93,15 +93,12 @@ def _image_recipe(args):
         given budget flags.
     """
     from keras_modegan import recipes
+    from keras_modegan.cli import budget_overrides, overrides_words
 
     recipe = recipes.get_recipe(args.method, args.data, args.budget)
     if recipe is not None and recipe["architecture"] != args.architecture:
         recipe = None  # measured with other nets
-    flags = {"steps": args.steps, "epochs": args.epochs,
-             "steps_per_epoch": args.steps_per_epoch,
-             "batch_size": args.batch_size, "lr": args.lr,
-             "pretrain_epochs": args.pretrain_epochs}
-    overrides = {k: v for k, v in flags.items() if v is not None}
+    overrides = budget_overrides(args)
     if recipe is None:
         print(
             f"No measured recipe for {args.method} on {args.data} with "
@@ -116,13 +113,12 @@ def _image_recipe(args):
         args.steps = recipe["steps"]
     if args.batch_size is None:
         args.batch_size = recipe["batch_size"]
-    replaced = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in overrides.items())
     print(
         f"Recipe {args.budget}/{args.method}/{args.data}: {recipe['steps']} steps "
         f"at batch {recipe['batch_size']}, {recipe['architecture']} nets, "
         f"{recipes.describe_optimizers(recipe)}; measured "
         f"{recipes.describe_reached(recipe)} ({recipe['result']})"
-        + (f"; overridden by {replaced}" if replaced else ""),
+        + overrides_words(overrides),
         flush=True,
     )
     return recipe, overrides
