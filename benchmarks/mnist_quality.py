@@ -20,12 +20,11 @@ rewritten after each; `--resume` skips the runs the file holds.
 """
 
 import argparse
-import json
 import os
 import sys
 import time
 
-from keras_modegan.benchmark import append_run, load_runs, map_on_cores
+from keras_modegan.benchmark import run_resumable
 from keras_modegan.utils.atomic_write import write_text
 from keras_modegan.utils.validation import positive_arg
 
@@ -161,27 +160,19 @@ def main(argv=None):
                   data_dir=args.data_dir)
     jobs = [dict(common, method=FLOOR)] + [dict(common, method=m)
                                            for m in args.methods]
-    stem = os.path.splitext(args.output)[0]
-    runs_path = stem + "_runs.jsonl"
-    done = load_runs(runs_path) if args.resume else []
-    wanted = {_key(j) for j in jobs}
-    done = [r for r in done if _key(r) in wanted]
-    todo = [j for j in jobs if _key(j) not in {_key(r) for r in done}]
-    write_text(runs_path, "".join(json.dumps(r) + "\n" for r in done))
     argv_text = "python benchmarks/mnist_quality.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
     start = time.perf_counter()
-    rows = list(done)
 
-    def progress(row):
+    def progress(row, rows):
         print(f"{row['method']}: FID {row['fid']:.2f}, coverage "
               f"{row['coverage']:.3f} ({row['total_seconds']:.0f} s)", flush=True)
-        rows.append(row)
-        append_run(runs_path, row)
         write_text(args.output, report(rows, jobs, argv_text, start))
 
-    map_on_cores(run, todo, args.workers, on_result=progress)
+    runs_path = os.path.splitext(args.output)[0] + "_runs.jsonl"
+    rows = run_resumable(run, jobs, runs_path, _key, progress, args.workers,
+                         args.resume)
     text = report(rows, jobs, argv_text, start)
     write_text(args.output, text)
     print(text)

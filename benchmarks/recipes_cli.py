@@ -25,7 +25,7 @@ import tempfile
 import time
 
 from keras_modegan import recipes
-from keras_modegan.benchmark import append_run, load_runs, map_on_cores
+from keras_modegan.benchmark import run_resumable
 from keras_modegan.utils.atomic_write import write_text
 from keras_modegan.utils.validation import positive_arg
 
@@ -67,8 +67,11 @@ def run_recipe(job):
     )
 
 
-def _key(row):
-    return (row["method"], row["data"], row["budget"])
+def _key(item):
+    """`(method, data, budget)` of a job (a tuple) or of its row."""
+    if isinstance(item, tuple):
+        return item[:3]
+    return (item["method"], item["data"], item["budget"])
 
 
 
@@ -143,30 +146,22 @@ def main(argv=None):
     ]
     if not jobs:
         parser.error("no recipe matches --budget/--only")
-    stem = os.path.splitext(args.output)[0]
-    runs_path = stem + "_runs.jsonl"
-    done = load_runs(runs_path) if args.resume else []
-    wanted = {(m, d, b) for m, d, b, *_ in jobs}
-    done = [r for r in done if _key(r) in wanted]
-    todo = [j for j in jobs if tuple(j[:3]) not in {_key(r) for r in done}]
-    # The longest recipes first, so the workers finish together.
-    todo.sort(key=lambda j: -recipes.get_recipe(*j[:3])["steps"])
-    write_text(runs_path, "".join(json.dumps(r) + "\n" for r in done))
     argv_text = "python benchmarks/recipes_cli.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
     start = time.perf_counter()
-    rows = list(done)
 
-    def progress(row):
+    def progress(row, rows):
         print(f"{row['method']} {row['data']} ({row['budget']}): "
               f"{row['modes']}/{row['num_modes']} modes, {100 * row['hq']:.1f}% "
               f"HQ, {row['wall_seconds']:.0f} s", flush=True)
-        rows.append(row)
-        append_run(runs_path, row)
         write_text(args.output, report(rows, jobs, argv_text, start))
 
-    map_on_cores(run_recipe, todo, args.workers, on_result=progress)
+    # The longest recipes first, so the workers finish together.
+    order = sorted(jobs, key=lambda j: -recipes.get_recipe(*_key(j))["steps"])
+    runs_path = os.path.splitext(args.output)[0] + "_runs.jsonl"
+    rows = run_resumable(run_recipe, order, runs_path, _key, progress,
+                         args.workers, args.resume)
     text = report(rows, jobs, argv_text, start)
     write_text(args.output, text)
     print(text)

@@ -28,7 +28,6 @@ per method, architecture and seed).
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -204,7 +203,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    from keras_modegan.benchmark import append_run, load_runs, map_on_cores
+    from keras_modegan.benchmark import run_resumable
     from keras_modegan.models import METHODS
     from keras_modegan.utils.atomic_write import write_text
 
@@ -230,28 +229,21 @@ def main(argv=None):
         for method in args.methods
         for seed in range(args.seeds)
     ]
-    runs_path = stem + "_runs.jsonl"
-    done = load_runs(runs_path) if args.resume else []
-    done = [r for r in done if _key(r) in {_key(j) for j in jobs}]
-    todo = [j for j in jobs if _key(j) not in {_key(r) for r in done}]
-    write_text(runs_path, "".join(json.dumps(r) + "\n" for r in done))
     command = "python benchmarks/stacked_mnist.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
     start = time.perf_counter()
-    rows = list(done)
 
-    def progress(row):
+    def progress(row, rows):
         print(
             f"{row['method']} {row['architecture']} seed {row['seed']}: "
             f"{row['modes']} modes, KL {row['kl']:.2f} ({row['seconds']:.0f} s)",
             flush=True,
         )
-        rows.append(row)
-        append_run(runs_path, row)
         write_text(args.output, report(rows, jobs, args, command, start))
 
-    map_on_cores(train_and_score, todo, args.workers, on_result=progress)
+    rows = run_resumable(train_and_score, jobs, stem + "_runs.jsonl", _key,
+                         progress, args.workers, args.resume)
     text = report(rows, jobs, args, command, start, curves=True)
     write_text(args.output, text)
     print(text)

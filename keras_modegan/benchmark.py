@@ -304,6 +304,44 @@ def append_run(path, row):
         os.fsync(f.fileno())
 
 
+def run_resumable(fn, jobs, runs_path, key, on_row, workers=1, resume=False):
+    """`map_on_cores(fn, jobs)` that keeps what it measured.
+
+    Each finished row is appended to the runs file `runs_path`
+    (`append_run`) and passed to `on_row(row, rows)` with every row so far
+    (e.g. to print it and rewrite a table). With `resume`, the jobs whose
+    `key` the runs file already holds are not run again and their rows are
+    kept; without it the file starts empty.
+
+    Args:
+        fn: picklable callable of one job, returning a row (a dict).
+        jobs: list of jobs, in the order they are run.
+        runs_path: path of the JSON-lines runs file.
+        key: callable giving the same hashable key for a job and its row.
+        on_row: callable `(row, rows)`, called in this process.
+        workers: processes at once (`map_on_cores`).
+        resume: keep the finished rows of `runs_path`.
+
+    Returns:
+        Every row: the kept ones, then the new ones as they finished.
+    """
+    from keras_modegan.utils.atomic_write import write_text
+
+    wanted = {key(job) for job in jobs}
+    rows = [r for r in (load_runs(runs_path) if resume else []) if key(r) in wanted]
+    write_text(runs_path, "".join(json.dumps(r) + "\n" for r in rows))
+    finished = {key(r) for r in rows}
+
+    def progress(row):
+        rows.append(row)
+        append_run(runs_path, row)
+        on_row(row, rows)
+
+    todo = [job for job in jobs if key(job) not in finished]
+    map_on_cores(fn, todo, workers, on_result=progress)
+    return rows
+
+
 def _fmt(values, column):
     values = np.asarray(values, dtype="float64")
     mean = float(np.mean(values))

@@ -192,3 +192,36 @@ def test_stacked_mnist_benchmark_keeps_and_resumes_finished_runs(
     trained.clear()
     bench.main(argv)  # without --resume every run is trained again
     assert trained == [0, 1, 2]
+
+
+def _square(job):
+    return {"n": job["n"], "square": job["n"] ** 2}
+
+
+def test_run_resumable_keeps_rows_and_skips_finished_jobs(tmp_path):
+    from keras_modegan.benchmark import run_resumable
+
+    path = str(tmp_path / "runs.jsonl")
+    jobs = [{"n": n} for n in range(3)]
+    seen = []
+
+    def on_row(row, rows):
+        seen.append((row["n"], len(rows)))
+
+    rows = run_resumable(_square, jobs, path, lambda x: x["n"], on_row)
+    assert [r["square"] for r in rows] == [0, 1, 4]
+    assert seen == [(0, 1), (1, 2), (2, 3)]
+    assert load_runs(path) == rows
+    # A kill cut the last line short: it is dropped, that job runs again,
+    # and the others are not rerun.
+    text = open(path).read().splitlines()
+    with open(path, "w") as f:
+        f.write("\n".join(text[:2]) + "\n" + text[2][:5])
+    seen.clear()
+    rows = run_resumable(_square, jobs, path, lambda x: x["n"], on_row,
+                         resume=True)
+    assert seen == [(2, 3)] and [r["n"] for r in rows] == [0, 1, 2]
+    assert load_runs(path) == rows
+    # Without resume the file starts empty.
+    rows = run_resumable(_square, jobs[:1], path, lambda x: x["n"], on_row)
+    assert load_runs(path) == rows == [{"n": 0, "square": 0}]
