@@ -135,7 +135,13 @@ def test_kill_and_interrupt_then_resume(tmp_path, uninterrupted, sig):
             time.sleep(0.2)
         assert marker.exists(), proc.communicate(timeout=10)
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=120)
+        try:
+            _, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+            pytest.fail(f"still running 120 s after {sig!r}; its stderr:\n"
+                        f"{err[-4000:]}")
     finally:
         if proc.poll() is None:
             proc.kill()
