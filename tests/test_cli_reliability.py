@@ -128,6 +128,10 @@ def test_kill_and_interrupt_then_resume(tmp_path, uninterrupted, sig):
         [sys.executable, "-c", _PAUSED, "train", *TINY, "--out", str(out)],
         env=dict(ENV, PAUSE_MARKER=str(marker)), cwd=ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl-C as a shell delivers it: a child inherits an ignored SIGINT
+        # (Python then keeps it ignored), and the test worker's disposition
+        # is whatever earlier tests and libraries left.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.time() + 280
