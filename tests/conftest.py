@@ -1,4 +1,6 @@
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -15,7 +17,60 @@ _FAST_COMPILE = (
 )
 
 
+# JAX compiles the same train step again in every test, worker and CLI
+# subprocess that builds the same tiny model on the same batch shape: one
+# persistent compilation cache per test run (a fresh folder, shared by the
+# xdist workers and the subprocesses through the environment, removed at
+# the end) compiles each once. KERAS_MODEGAN_TEST_JAX_CACHE="" turns it
+# off; a path keeps the cache there.
+_JAX_CACHE_ENV = "KERAS_MODEGAN_TEST_JAX_CACHE"
+_own_jax_cache = None
+
+
+def _configure_jax_cache():
+    global _own_jax_cache
+    if "JAX_COMPILATION_CACHE_DIR" in os.environ:  # a worker: inherited
+        return
+    path = os.environ.get(_JAX_CACHE_ENV)
+    if path == "":
+        return
+    if path is None:
+        path = _own_jax_cache = tempfile.mkdtemp(prefix="keras-modegan-jax-cache-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = path
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+
+
+def pytest_unconfigure(config):
+    if _own_jax_cache is not None:
+        shutil.rmtree(_own_jax_cache, ignore_errors=True)
+
+
+# Tests of code that calls no Keras backend (NumPy metrics, data loaders,
+# argument checks, atomic writes) run once, under this backend; the other
+# backends' suites skip them, saying so. KERAS_MODEGAN_TEST_INDEPENDENT_BACKEND
+# picks another backend, or "all" to run them under every backend.
+_INDEPENDENT_ENV = "KERAS_MODEGAN_TEST_INDEPENDENT_BACKEND"
+_INDEPENDENT_DEFAULT = "torch"  # the quickest suite
+
+
+def pytest_collection_modifyitems(config, items):
+    import keras
+
+    chosen = os.environ.get(_INDEPENDENT_ENV, _INDEPENDENT_DEFAULT)
+    if chosen == "all" or keras.backend.backend() == chosen:
+        return
+    skip = pytest.mark.skip(
+        reason=f"backend-independent: runs once, under KERAS_BACKEND={chosen} "
+        f"({_INDEPENDENT_ENV}=all runs it under every backend)"
+    )
+    for item in items:
+        if item.get_closest_marker("backend_independent"):
+            item.add_marker(skip)
+
+
 def pytest_configure(config):
+    _configure_jax_cache()
     long_runs = (config.getoption("markexpr", "") or "").strip() == "slow"
     flags = os.environ.get(
         "KERAS_MODEGAN_TEST_XLA_FLAGS", "" if long_runs else _FAST_COMPILE

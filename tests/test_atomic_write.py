@@ -4,6 +4,9 @@ import pytest
 
 from keras_modegan.utils.atomic_write import atomic_write, write_text
 
+# NumPy, tf.data and argparse only: no Keras backend is called.
+pytestmark = pytest.mark.backend_independent
+
 
 def test_write_text_creates_directories_and_writes(tmp_path):
     path = tmp_path / "results" / "table.md"

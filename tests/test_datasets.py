@@ -9,6 +9,9 @@ from keras_modegan.datasets import (
     load_mixture,
 )
 
+# NumPy, tf.data and argparse only: no Keras backend is called.
+pytestmark = pytest.mark.backend_independent
+
 
 @pytest.mark.parametrize("name", MIXTURES)
 def test_every_mixture_loads(name):

@@ -17,6 +17,9 @@ from keras_modegan.datasets import (
 from keras_modegan.datasets.images import find_npz, load_npz
 from tests.helpers import mnist_npz_path
 
+# NumPy, tf.data and argparse only: no Keras backend is called.
+pytestmark = pytest.mark.backend_independent
+
 
 @pytest.fixture(scope="module")
 def npz():

@@ -16,6 +16,9 @@ from keras_modegan.metrics import (
 from keras_modegan.metrics import prdc as prdc_module
 from tests import torch_references
 
+# NumPy, tf.data and argparse only: no Keras backend is called.
+pytestmark = pytest.mark.backend_independent
+
 
 def _features(seed=0, n=300, m=250, d=32):
     rng = np.random.default_rng(seed)

@@ -10,6 +10,9 @@ from keras_modegan.metrics import (
     nearest_mode,
 )
 
+# NumPy, tf.data and argparse only: no Keras backend is called.
+pytestmark = pytest.mark.backend_independent
+
 
 def slow_reference(samples, spec):
     """Loop-per-sample reference of modes / registered / kl / tv."""

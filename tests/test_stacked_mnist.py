@@ -14,6 +14,10 @@ from keras_modegan.datasets import (
 from keras_modegan.datasets.stacked_mnist import stacked_labels
 from tests.helpers import mnist_npz_path
 
+# NumPy, tf.data and argparse only: no Keras backend is called.
+pytestmark = pytest.mark.backend_independent
+
+
 TINY_FIXED = StackedMNISTProtocol("tiny_fixed", "train", 200, 100, 32, "test")
 
 

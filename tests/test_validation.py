@@ -13,6 +13,10 @@ from keras_modegan.utils.validation import (
     positive_int,
 )
 
+# NumPy, tf.data and argparse only: no Keras backend is called.
+pytestmark = pytest.mark.backend_independent
+
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
