@@ -1,6 +1,4 @@
 import os
-import shutil
-import tempfile
 
 import pytest
 
@@ -15,38 +13,6 @@ import pytest
 _FAST_COMPILE = (
     "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 )
-
-
-# A JAX persistent compilation cache shared by the xdist workers and the
-# CLI subprocesses, through the environment: opt-in, with
-# KERAS_MODEGAN_TEST_JAX_CACHE=<folder> (or "tmp": a fresh temp folder,
-# removed at the end). Off by default: on a CLI-heavy subset it saved 12%
-# (332 -> 293 s), but in a whole clean-clone run the JAX suite took 888 s
-# against 750 s without it earlier the same day (the 2-device subprocess
-# checks 84-92 s against 54-69 s; the machine ran ~10% slower too). Our
-# reading, not measured apart: with no repeat, every compile is also
-# serialized and written for nothing.
-_JAX_CACHE_ENV = "KERAS_MODEGAN_TEST_JAX_CACHE"
-_own_jax_cache = None
-
-
-def _configure_jax_cache():
-    global _own_jax_cache
-    if "JAX_COMPILATION_CACHE_DIR" in os.environ:  # a worker: inherited
-        return
-    path = os.environ.get(_JAX_CACHE_ENV, "")
-    if path == "":
-        return
-    if path == "tmp":
-        path = _own_jax_cache = tempfile.mkdtemp(prefix="keras-modegan-jax-cache-")
-    os.environ["JAX_COMPILATION_CACHE_DIR"] = path
-    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
-    os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
-
-
-def pytest_unconfigure(config):
-    if _own_jax_cache is not None:
-        shutil.rmtree(_own_jax_cache, ignore_errors=True)
 
 
 # Tests of code that calls no Keras backend (NumPy metrics, data loaders,
@@ -73,7 +39,6 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    _configure_jax_cache()
     long_runs = (config.getoption("markexpr", "") or "").strip() == "slow"
     flags = os.environ.get(
         "KERAS_MODEGAN_TEST_XLA_FLAGS", "" if long_runs else _FAST_COMPILE
