@@ -15,27 +15,49 @@ _FAST_COMPILE = (
 )
 
 
-# Tests of code that calls no Keras backend (NumPy metrics, data loaders,
-# argument checks, atomic writes) run once, under this backend; the other
-# backends' suites skip them, saying so. KERAS_MODEGAN_TEST_INDEPENDENT_BACKEND
-# picks another backend, or "all" to run them under every backend.
-_INDEPENDENT_ENV = "KERAS_MODEGAN_TEST_INDEPENDENT_BACKEND"
-_INDEPENDENT_DEFAULT = "torch"  # the quickest suite
+# Tests that run once rather than under every backend, each under one
+# backend (the other suites skip them, saying so):
+# - `backend_independent`: code that calls no Keras backend (NumPy metrics,
+#   data loaders, argument checks, atomic writes);
+# - `orchestration`: the CLI, the benchmark runner and the preset builder,
+#   Python above the models (argument handling, run folders, resume,
+#   tables, cards), which reach a backend only through `fit`, `save` and
+#   `load`, tested per backend by the models' own tests. Each backend keeps
+#   the CLI checks that depend on it (training end to end, the `--backend`
+#   flag, Ctrl-C during `fit`, the distribution flags).
+# A test marked `every_backend` runs under every backend even in a module
+# marked to run once. `KERAS_MODEGAN_TEST_<MARKER>_BACKEND` picks another
+# backend, or "all" to run the marker's tests under every backend.
+_RUN_ONCE = {
+    "backend_independent": "torch",  # the quickest suite
+    "orchestration": "jax",  # README's test command, and the slow suite's
+}
+
+
+def _once_env(marker):
+    return "KERAS_MODEGAN_TEST_" + (
+        "INDEPENDENT" if marker == "backend_independent" else marker.upper()
+    ) + "_BACKEND"
 
 
 def pytest_collection_modifyitems(config, items):
     import keras
 
-    chosen = os.environ.get(_INDEPENDENT_ENV, _INDEPENDENT_DEFAULT)
-    if chosen == "all" or keras.backend.backend() == chosen:
-        return
-    skip = pytest.mark.skip(
-        reason=f"backend-independent: runs once, under KERAS_BACKEND={chosen} "
-        f"({_INDEPENDENT_ENV}=all runs it under every backend)"
-    )
-    for item in items:
-        if item.get_closest_marker("backend_independent"):
-            item.add_marker(skip)
+    backend = keras.backend.backend()
+    for marker, default in _RUN_ONCE.items():
+        env = _once_env(marker)
+        chosen = os.environ.get(env, default)
+        if chosen == "all" or backend == chosen:
+            continue
+        skip = pytest.mark.skip(
+            reason=f"{marker}: runs once, under KERAS_BACKEND={chosen} "
+            f"({env}=all runs it under every backend)"
+        )
+        for item in items:
+            if item.get_closest_marker(marker) and not item.get_closest_marker(
+                "every_backend"
+            ):
+                item.add_marker(skip)
 
 
 def pytest_configure(config):

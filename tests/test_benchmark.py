@@ -11,6 +11,9 @@ from keras_modegan.benchmark import (
 )
 from keras_modegan.models import VanillaGAN
 
+# The CLI, benchmark runner and preset builder: run once (tests/conftest.py).
+pytestmark = pytest.mark.orchestration
+
 
 def build(data_dim, seed):
     model = VanillaGAN.from_mlp(data_dim, hidden_units=(16,), seed=seed)

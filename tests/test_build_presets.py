@@ -14,6 +14,9 @@ ZOO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 sys.path.insert(0, ZOO)
 import build_presets  # noqa: E402
 
+# The CLI, benchmark runner and preset builder: run once (tests/conftest.py).
+pytestmark = pytest.mark.orchestration
+
 
 def test_recipes_name_known_methods_and_data():
     from keras_modegan.datasets import MIXTURES

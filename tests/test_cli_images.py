@@ -13,6 +13,9 @@ from keras_modegan.models import VanillaGAN
 from tests.helpers import mnist_npz_path
 from tests.test_image_callbacks import tiny_image_gan
 
+# The CLI, benchmark runner and preset builder: run once (tests/conftest.py).
+pytestmark = pytest.mark.orchestration
+
 
 def test_evaluate_prints_modes_and_kl(tmp_path, capsys):
     npz = mnist_npz_path()

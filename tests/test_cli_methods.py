@@ -5,6 +5,9 @@ import pytest
 from keras_modegan import cli
 from keras_modegan.models import METHODS
 
+# The CLI, benchmark runner and preset builder: run once (tests/conftest.py).
+pytestmark = pytest.mark.orchestration
+
 
 @pytest.mark.parametrize("method", sorted(METHODS))
 def test_train_every_method(method, tmp_path):

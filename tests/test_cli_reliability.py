@@ -20,6 +20,9 @@ from keras_modegan import cli
 from keras_modegan.utils.run_dir import RunDir
 from tests.helpers import assert_weights_equal
 
+# The CLI, benchmark runner and preset builder: run once (tests/conftest.py).
+pytestmark = pytest.mark.orchestration
+
 # The fastest run there is: 3 epochs of 2 steps, scored only at the end.
 TINY = ["vanilla_gan", "--data", "ring8", "--epochs", "3", "--steps-per-epoch",
         "2", "--batch-size", "16", "--eval-every", "3", "--quiet"]
@@ -57,6 +60,7 @@ def test_help_and_bad_flags_answer_without_keras():
     assert "--seed: must be an integer in [0, 2**32), got '4294967296'" in proc.stderr
 
 
+@pytest.mark.every_backend  # the backend's own path
 def test_backend_is_read_before_keras_loads():
     assert keras_modegan_cli._backend(["list", "--backend", "jax"]) == "jax"
     assert keras_modegan_cli._backend(["list", "--backend=torch"]) == "torch"
@@ -117,7 +121,12 @@ def _processes_mentioning(text):
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+# Ctrl-C lands inside the backend's `fit` loop: every backend; a kill is
+# the run folder's atomic writes: once.
+@pytest.mark.parametrize("sig", [
+    pytest.param(signal.SIGINT, marks=pytest.mark.every_backend),
+    signal.SIGKILL,
+])
 def test_kill_and_interrupt_then_resume(tmp_path, uninterrupted, sig):
     done, weights = uninterrupted
     out = tmp_path / "run"

@@ -36,7 +36,9 @@ def _build(cls, shape=SHAPE, **kwargs):
         return cls.from_dcgan(shape, seed=0, **kwargs)
 
 
-@pytest.mark.parametrize("name", sorted(METHODS))
+# dist_gan's fit and samples: test_dist_gan_fits_stacked_mnist_as_the_issue_writes
+# (28x28x3 from tf.data), the most expensive of these compiles done once.
+@pytest.mark.parametrize("name", sorted(set(METHODS) - {"dist_gan"}))
 def test_every_method_fits_on_images(name):
     model = _build(METHODS[name])
     x = _images(16)
@@ -55,8 +57,10 @@ def test_dist_gan_fits_stacked_mnist_as_the_issue_writes():
     data = StackedMNIST("unrolled_gan", seed=0, digits=digits, samples_per_epoch=16)
     model = DistGAN.from_dcgan((28, 28, 3))
     history = model.fit(data.dataset(batch_size=8), epochs=1, verbose=0)
-    assert np.isfinite(history.history["l_r"][-1])
-    assert model.generate(2, seed=0).shape == (2, 28, 28, 3)
+    for name in model.metric_names:
+        assert np.all(np.isfinite(history.history[name])), (name, history.history)
+    samples = model.generate(2, seed=0)
+    assert samples.shape == (2, 28, 28, 3) and np.all(np.isfinite(samples))
 
 
 def test_the_papers_image_settings():

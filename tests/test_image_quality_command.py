@@ -12,6 +12,9 @@ from keras_modegan.cli import UsageError, build_parser
 from keras_modegan.image_quality_command import evaluate_image_quality, parse_metrics
 from keras_modegan.metrics import image_metrics, model_feature_extractor
 
+# The CLI, benchmark runner and preset builder: run once (tests/conftest.py).
+pytestmark = pytest.mark.orchestration
+
 
 class _Generator:
     data_shape = (28, 28, 1)

@@ -10,6 +10,9 @@ from keras_modegan import cli, recipes
 from keras_modegan.datasets import MIXTURES, get_spec
 from keras_modegan.models import METHODS, WGANGP, DistGAN, VanillaGAN
 
+# The CLI, benchmark runner and preset builder: run once (tests/conftest.py).
+pytestmark = pytest.mark.orchestration
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
