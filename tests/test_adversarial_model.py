@@ -1,7 +1,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from keras import ops
 
 from keras_modegan.models import AdversarialModel, VanillaGAN
@@ -173,6 +172,7 @@ def test_feature_shape_mismatch_numpy():
 
 
 def test_feature_shape_mismatch_dataset():
+    import tensorflow as tf  # only here: a tf.data / tf.function check
     model = VanillaGAN(mlp(2, 2), mlp(2, 1), latent_dim=2)
     model.compile()
     ds = tf.data.Dataset.from_tensor_slices(np.zeros((64, 5), "float32")).batch(32)

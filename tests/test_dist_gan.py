@@ -1,7 +1,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from keras import ops
 
 from keras_modegan.losses import autoencoder_losses as ael
@@ -200,6 +199,7 @@ def test_first_update_lowers_its_own_loss():
 
 
 def test_fit_numpy_and_tf_data():
+    import tensorflow as tf  # only here: a tf.data / tf.function check
     model = _model(data_range=(-2.0, 2.0))
     history = run_fit_smoke(model, toy_data(256), batch_size=64)
     assert history.history["gp"][0] > 0.0

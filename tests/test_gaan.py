@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import tensorflow as tf
 from keras import ops
 
 from keras_modegan.losses import autoencoder_losses as ael
@@ -58,6 +57,7 @@ def test_gaan_differs_from_dist_gan():
 
 
 def test_fit_numpy_and_tf_data():
+    import tensorflow as tf  # only here: a tf.data / tf.function check
     history = run_fit_smoke(_model(), toy_data(256), batch_size=64)
     assert history.history["g_loss"][0] > 0.0
     ds = tf.data.Dataset.from_tensor_slices(toy_data(256)).batch(64)

@@ -4,7 +4,6 @@ import os
 
 import numpy as np
 import pytest
-import tensorflow_datasets as tfds
 
 from keras_modegan.datasets import (
     DATA_DIR_ENV,
@@ -94,6 +93,7 @@ def test_npz_dataset_batches_and_shuffles(npz):
                       (cifar10, (32, 32, 3))],
 )
 def test_tfds_path_with_mock_data(loader, shape, tmp_path, monkeypatch):
+    import tensorflow_datasets as tfds  # imports TensorFlow
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
     with tfds.testing.mock_data(num_examples=6):
         x, y = loader("train", str(tmp_path), as_numpy=True, with_labels=True)
@@ -110,6 +110,7 @@ def test_tfds_path_with_mock_data(loader, shape, tmp_path, monkeypatch):
 
 def test_celeb_a_centre_crop_64(tmp_path, monkeypatch):
     import tensorflow as tf
+    import tensorflow_datasets as tfds  # imports TensorFlow
 
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
     with tfds.testing.mock_data(num_examples=3):

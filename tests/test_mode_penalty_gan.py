@@ -1,7 +1,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from keras import ops
 
 from keras_modegan.losses import mode_matching
@@ -110,6 +109,7 @@ def test_greedy_matching_bad_sizes():
 
 
 def test_matching_is_jit_compatible():
+    import tensorflow as tf  # only here: a tf.data / tf.function check
     gen, modes = _random_points(3, (10, 2), (10, 2))
     fn = tf.function(mode_matching.greedy_mode_matching)
     if keras.backend.backend() == "jax":
@@ -271,6 +271,7 @@ def test_penalty_does_not_depend_on_the_code_scale():
 
 
 def test_fit_steps_update_the_penalty_state():
+    import tensorflow as tf  # only here: a tf.data / tf.function check
     model = _pretrained(coverage_threshold=float("inf"), d_steps=2)
     ds = tf.data.Dataset.from_tensor_slices(toy_data(256)).batch(64)
     history = run_fit_smoke(model, ds, epochs=2)

@@ -1,7 +1,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from keras_modegan import losses
 from keras_modegan.models import VanillaGAN
@@ -28,6 +27,7 @@ def test_fit_numpy():
 
 
 def test_fit_tf_data():
+    import tensorflow as tf  # only here: a tf.data / tf.function check
     ds = tf.data.Dataset.from_tensor_slices(toy_data(256)).shuffle(256).batch(64)
     run_fit_smoke(_model(), ds)
 

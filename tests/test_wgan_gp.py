@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import tensorflow as tf
 from keras import ops
 
 from keras_modegan.losses.penalties import gradient_penalty
@@ -21,6 +20,7 @@ def _model(**kwargs):
 
 
 def test_fit_numpy_and_tf_data():
+    import tensorflow as tf  # only here: a tf.data / tf.function check
     history = run_fit_smoke(_model(n_critic=2), toy_data(256), batch_size=64)
     assert history.history["gp"][0] >= 0.0
     ds = tf.data.Dataset.from_tensor_slices(toy_data(256)).batch(64)
