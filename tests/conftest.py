@@ -40,8 +40,18 @@ def _once_env(marker):
     ) + "_BACKEND"
 
 
+def _expected_seconds(item):
+    marker = item.get_closest_marker("slow")
+    return marker.kwargs.get("seconds", 0) if marker else 0
+
+
 def pytest_collection_modifyitems(config, items):
     import keras
+
+    # The slow tests run longest first (`@pytest.mark.slow(seconds=...)`,
+    # measured in CI), so that two workers end together rather than one
+    # starting a 2-minute training when the other is done.
+    items.sort(key=_expected_seconds, reverse=True)
 
     backend = keras.backend.backend()
     for marker, default in _RUN_ONCE.items():
