@@ -26,18 +26,14 @@ _FAST_COMPILE = (
 #   the CLI checks that depend on it (training end to end, the `--backend`
 #   flag, Ctrl-C during `fit`, the distribution flags).
 # A test marked `every_backend` runs under every backend even in a module
-# marked to run once. `KERAS_MODEGAN_TEST_<MARKER>_BACKEND` picks another
-# backend, or "all" to run the marker's tests under every backend.
+# marked to run once. Each marker's variable below picks another backend,
+# or "all" to run its tests under every backend.
+# marker: (the variable, the default backend)
 _RUN_ONCE = {
-    "backend_independent": "torch",  # the quickest suite
-    "orchestration": "jax",  # README's test command, and the slow suite's
+    "backend_independent": ("KERAS_MODEGAN_TEST_INDEPENDENT_BACKEND", "torch"),
+    "orchestration": ("KERAS_MODEGAN_TEST_ORCHESTRATION_BACKEND", "jax"),
 }
-
-
-def _once_env(marker):
-    return "KERAS_MODEGAN_TEST_" + (
-        "INDEPENDENT" if marker == "backend_independent" else marker.upper()
-    ) + "_BACKEND"
+# torch: the quickest suite; jax: README's test command, and the slow suite's.
 
 
 def _expected_seconds(item):
@@ -54,8 +50,7 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=_expected_seconds, reverse=True)
 
     backend = keras.backend.backend()
-    for marker, default in _RUN_ONCE.items():
-        env = _once_env(marker)
+    for marker, (env, default) in _RUN_ONCE.items():
         chosen = os.environ.get(env, default)
         if chosen == "all" or backend == chosen:
             continue
