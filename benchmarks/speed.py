@@ -14,6 +14,7 @@ Usage:
     python benchmarks/speed.py                 # every backend, one table
     python benchmarks/speed.py --steps 2000 --backends jax torch
     python benchmarks/speed.py --nets stacked_mnist --steps 200
+    python benchmarks/speed.py --backends torch --torch-optimizer keras
 
 Each backend runs in its own subprocess (a backend is chosen at import).
 """
@@ -28,6 +29,7 @@ import time
 # nets -> (batch size, sample shape, latent size)
 NETS = {"mlp": (256, (2,), 2), "stacked_mnist": (128, (28, 28, 3), 256)}
 NETS_NAME = os.environ.get("SPEED_NETS", "mlp")  # set by main for its workers
+TORCH_OPTIMIZER = os.environ.get("SPEED_TORCH_OPTIMIZER", "torch")  # likewise
 BATCH, SHAPE, LATENT = NETS[NETS_NAME]
 WARMUP = 20
 
@@ -192,8 +194,13 @@ def hand_torch(steps):
 
     keras.utils.set_random_seed(0)
     generator, discriminator = _nets()
-    g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    d_opt = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    if TORCH_OPTIMIZER == "keras":  # the probe: `fit`'s optimizer in the plain loop
+        g_opt, d_opt = _KerasAdamStep(generator), _KerasAdamStep(discriminator)
+    else:
+        g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        d_opt = torch.optim.Adam(
+            discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999)
+        )
     x = _data(steps)
     batches = [torch.from_numpy(x[i * BATCH : (i + 1) * BATCH]) for i in range(steps)]
 
@@ -223,6 +230,24 @@ def hand_torch(steps):
     return steps / (time.perf_counter() - start)
 
 
+class _KerasAdamStep:
+    """`torch.optim`'s `zero_grad()` / `step()` over a Keras Adam (the one
+    `fit` uses), for `--torch-optimizer keras`."""
+
+    def __init__(self, net):
+        self.variables = net.trainable_variables
+        self.optimizer = _adam()
+        self.optimizer.build(self.variables)
+
+    def zero_grad(self):
+        for v in self.variables:
+            v.value.grad = None
+
+    def step(self):
+        grads = [v.value.grad for v in self.variables]
+        self.optimizer.apply(grads, self.variables)
+
+
 HAND = {"tensorflow": hand_tensorflow, "jax": hand_jax, "torch": hand_torch}
 
 
@@ -248,6 +273,13 @@ def main(argv=None):
         choices=["tensorflow", "jax", "torch"],
     )
     parser.add_argument("--nets", choices=sorted(NETS), default="mlp")
+    parser.add_argument(
+        "--torch-optimizer",
+        choices=["torch", "keras"],
+        default="torch",
+        help="the hand-written PyTorch loop's Adam: torch.optim.Adam (default) "
+        "or keras.optimizers.Adam, the one fit uses (a probe of the gap)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -256,7 +288,8 @@ def main(argv=None):
         return
     rows = []
     for backend in args.backends:
-        env = dict(os.environ, KERAS_BACKEND=backend, SPEED_NETS=args.nets)
+        env = dict(os.environ, KERAS_BACKEND=backend, SPEED_NETS=args.nets,
+                   SPEED_TORCH_OPTIMIZER=args.torch_optimizer)
         out = (
             subprocess.run(
                 [
