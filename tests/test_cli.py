@@ -311,7 +311,8 @@ def test_train_without_a_recipe_says_so_in_one_line(tmp_path, capsys):
     # grid25, took 234 s of the CI's slow suite and adds nothing of the CLI
     # to this check: every recipe's figure is measured through this command
     # by benchmarks/recipes_cli.py (recipes_cli.md) and held to its result
-    # file by test_recipes.py; Dist-GAN's 25 modes by test_dist_gan.py.
+    # file by test_recipes.py; Dist-GAN's coverage of a 25-mode grid by
+    # test_dist_gan.py.
     [("mixture_density_gan", "ring8_mdgan")],
 )
 def test_train_with_no_budget_flags_reaches_every_mode(method, data, tmp_path):
