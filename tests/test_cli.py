@@ -303,7 +303,7 @@ def test_train_without_a_recipe_says_so_in_one_line(tmp_path, capsys):
     assert (metrics["steps"], metrics["epochs"]) == (2, 1)
 
 
-@pytest.mark.slow(seconds=88)  # CI, 2 workers
+@pytest.mark.slow(seconds=64)  # CI, 2 workers
 @pytest.mark.parametrize(
     "method, data",
     # The shortest recipe that reaches every mode (about 40 s on one idle

@@ -50,7 +50,7 @@ def test_evaluate_rejects_a_point_model(tmp_path, capsys):
     assert "(28, 28, 3) images" in capsys.readouterr().err
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=74)  # CI, 2 workers
 def test_train_stacked_mnist_writes_the_run(tmp_path, capsys):
     out = tmp_path / "run"
     code = cli.main(["train", "vanilla_gan", "--data", "stacked_mnist",

@@ -447,7 +447,7 @@ def test_bad_arguments():
         constant.set_target_modes(toy_data(64))
 
 
-@pytest.mark.slow(seconds=155)  # CI, 2 workers
+@pytest.mark.slow(seconds=185)  # CI, 2 workers
 def test_quality_ring8():
     from keras_modegan.datasets import load_mixture
     from keras_modegan.metrics import mode_coverage
