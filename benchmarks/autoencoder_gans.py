@@ -40,6 +40,10 @@ Settings:
   solvers); the differences that remain are listed in the output file
   (`AUTHORS_CODE_DIFFERENCES`). In both, Fig. 5's reconstruction ablation
   runs on Dist-GAN_1 (lambda_r = lambda_p = 0), as the paper's does.
+- Probes, `new` with one knob set back to its `old` value:
+  `new_norm_penalty` (penalty `(||grad||_2 - 1)^2`), `new_data_units` (data
+  units, linear generator output), `new_shared_optimizers` (one optimizer
+  per player).
 
 In the table the `new` rows are labelled by their setup (`paper` or
 `authors' code`), the `old` rows `old`. VanillaGAN has no data scale or
@@ -123,7 +127,14 @@ SETUPS = {
     "paper": dict(label="paper", d_steps=1, decay_counter="step"),
     "authors_code": dict(label="authors' code", d_steps=5, decay_counter="update"),
 }
-SETTINGS = ("old", "new")
+# Probes of why `new` does worse than `old` in the paper setup: `new` with
+# one knob set back to its `old` value each (docs § Dist-GAN and GAAN).
+PROBES = {
+    "new_norm_penalty": dict(options=dict(penalty_form="norm")),
+    "new_data_units": dict(rescale=False),
+    "new_shared_optimizers": dict(options=dict(optimizers_per="player")),
+}
+SETTINGS = ("old", "new", *PROBES)
 # What each (setup, setting) sets: constructor options, whether the data are
 # rescaled to [0, 1] (with a sigmoid generator output), the kernel
 # initializer of every network.
@@ -186,8 +197,15 @@ AUTHORS_CODE_DIFFERENCES = (
 
 
 def setting_spec(setup, setting):
-    """The dict of `OLD` / `NEW[setup]` for a setting name."""
-    return OLD if setting == "old" else NEW[setup]
+    """The dict of `OLD` / `NEW[setup]` for a setting name; a probe is
+    `NEW[setup]` with the probe's entries set over it."""
+    if setting == "old":
+        return OLD
+    spec = dict(NEW[setup])
+    probe = PROBES.get(setting, {})
+    spec["options"] = {**spec["options"], **probe.get("options", {})}
+    spec.update({k: v for k, v in probe.items() if k != "options"})
+    return spec
 
 
 def unit_range(seed):
@@ -288,6 +306,9 @@ def _setting_line(setup, setting):
         return ("`old`: data units, linear G output, penalty (||grad||_2 - 1)^2, "
                 "one optimizer per player, Fig. 5 ablation at lambda_r = "
                 "lambda_p = 0.1 (this benchmark before #20)")
+    if setting in PROBES:
+        return (f"`{setting}`: `new` with {PROBES[setting]} (its `old` "
+                "value), everything else as `new`")
     spec = NEW[setup]
     return (f"`new`, rows `{SETUPS[setup]['label']}`: data in [0, 1] "
             f"(x / max|x| + 1) / 2, sigmoid G output, options "
@@ -304,7 +325,8 @@ def main(argv=None):
         "--settings",
         type=lambda t: _names(t, SETTINGS, "settings"),
         default=["new"],
-        help="comma-separated, run side by side: old (before #20), new",
+        help="comma-separated, run side by side: old (before #20), new, "
+        "or a probe (new with one knob set back: " + ", ".join(PROBES) + ")",
     )
     parser.add_argument("--d-steps", type=positive_arg(int), default=None,
                         help="critic updates per step (default: the setup's)")
@@ -399,7 +421,7 @@ def main(argv=None):
         "",
     ]
     lines += [f"- {_setting_line(args.setup, s)}" for s in settings]
-    if "new" in settings:
+    if any(s != "old" for s in settings):
         notes = (PAPER_CHOICES if args.setup == "paper"
                  else AUTHORS_CODE_DIFFERENCES)
         lines += [
