@@ -66,8 +66,11 @@ Usage (JAX is the fastest backend on CPU), both settings side by side:
 
     KERAS_BACKEND=jax python benchmarks/autoencoder_gans.py --setup paper \\
         --settings old,new --steps 30000 --seeds 5 \\
-        --methods vanilla_gan,dist_gan,gaan,gaan_1 --workers 2 \\
+        --methods vanilla_gan,dist_gan,gaan --workers 2 \\
         --output benchmarks/results/dist_gan_gaan_settings.md
+    KERAS_BACKEND=jax python benchmarks/autoencoder_gans.py --setup paper \\
+        --settings old,new --steps 30000 --seeds 5 --methods gaan_1 \\
+        --workers 2 --output benchmarks/results/gaan_1_settings.md
     KERAS_BACKEND=jax python benchmarks/autoencoder_gans.py \\
         --setup authors_code --settings old,new --steps 30000 --seeds 5 \\
         --methods dist_gan,gaan --workers 2 \\
