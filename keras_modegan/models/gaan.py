@@ -46,7 +46,7 @@ class GAAN(DistGAN):
     Example:
 
     ```python
-    gan = GAAN.from_mlp(2, data_range=(-4.5, 4.5))
+    gan = GAAN.from_mlp(2)  # data units: better than [0, 1] on grid25
     gan.compile()
     gan.fit(x_train, batch_size=128, epochs=20)
     samples = gan.generate(2000, seed=0)
