@@ -66,7 +66,8 @@ def train_and_score(job):
     Args:
         job: dict with `method`, `architecture`, `seed`, `steps`,
             `eval_every`, `eval_samples`, `batch_size`, `grid_dir`,
-            `data_dir`.
+            `data_dir`, and `model_dir` (None, or where the trained model
+            is saved as `<method>_<architecture>_seed<seed>.keras`).
 
     Returns:
         Dict: the job's keys plus `modes`, `kl`, `kl_train`, `seconds` and
@@ -79,6 +80,7 @@ def train_and_score(job):
     from keras_modegan.metrics import stacked_mnist_modes
     from keras_modegan.models import METHODS
     from keras_modegan.presets import load_classifier
+    from keras_modegan.utils.run_dir import RunDir
 
     keras.utils.set_random_seed(job["seed"])
     data = StackedMNIST("unrolled_gan", seed=job["seed"], data_dir=job["data_dir"])
@@ -105,6 +107,8 @@ def train_and_score(job):
         verbose=0,
     )
     seconds = time.perf_counter() - start
+    if job.get("model_dir"):  # whole or not at all (a temporary file first)
+        RunDir(job["model_dir"]).save_model(model, f"{name}.keras")
     result = stacked_mnist_modes(
         model.generate(data.num_eval_samples, seed=job["seed"]),
         classifier,
@@ -197,6 +201,12 @@ def main(argv=None):
         "--output", default=os.path.join(RESULTS, "stacked_mnist.md")
     )
     parser.add_argument(
+        "--save-models",
+        action="store_true",
+        help="save every trained model to `<output stem>_models/` (what "
+        "`zoo/build_presets.py --stacked-mnist` turns into presets)",
+    )
+    parser.add_argument(
         "--resume",
         action="store_true",
         help="keep the runs `<output stem>_runs.jsonl` already holds",
@@ -213,6 +223,9 @@ def main(argv=None):
     stem = os.path.splitext(args.output)[0]
     grid_dir = stem + "_grids"
     os.makedirs(grid_dir, exist_ok=True)
+    model_dir = stem + "_models" if args.save_models else None
+    if model_dir:
+        os.makedirs(model_dir, exist_ok=True)
     jobs = [
         dict(
             method=method,
@@ -224,6 +237,7 @@ def main(argv=None):
             batch_size=args.batch_size,
             grid_dir=grid_dir,
             data_dir=args.data_dir,
+            model_dir=model_dir,
         )
         for arch in args.architectures
         for method in args.methods
@@ -255,8 +269,6 @@ def _key(job):
         for k in ("method", "architecture", "seed", "steps", "eval_every",
                   "eval_samples", "batch_size")
     )
-
-
 
 
 def report(rows, jobs, args, command, start, curves=False):
