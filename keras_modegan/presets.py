@@ -290,7 +290,15 @@ def load_preset(preset, cls=None, file_hash=None, cache_dir=None):
             f"{cls.__name__}: load it with {type(model).__name__}.from_preset "
             "or AdversarialModel.from_preset."
         )
-    model.load_weights(weights)
+    import h5py
+
+    with h5py.File(weights, "r") as f:
+        has_optimizer = "optimizer" in f  # presets written before stop 33
+    optimizer = getattr(model, "optimizer", None)
+    if has_optimizer or optimizer is None:
+        model.load_weights(weights)
+    else:
+        model.load_weights(weights, objects_to_skip=[optimizer])
     model.compile()
     return model
 
@@ -329,7 +337,7 @@ def save_preset(model, path, description="", card=None):
         config["description"] = description
         with open(os.path.join(tmp, CONFIG_FILE), "w") as f:
             json.dump(config, f, indent=2, sort_keys=True)
-        model.save_weights(os.path.join(tmp, WEIGHTS_FILE))
+        _save_weights_without_optimizer(model, tmp)
         if card is not None:
             with open(os.path.join(tmp, CARD_FILE), "w") as f:
                 f.write(card)
@@ -338,6 +346,25 @@ def save_preset(model, path, description="", card=None):
         os.replace(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _save_weights_without_optimizer(model, directory):
+    """`model.save_weights` less the optimizer's slots: `load_preset` loads
+    the weights before it compiles, so a preset's optimizer state would never
+    be read, and it is most of the file (two Adam moments per weight)."""
+    import h5py
+
+    full = os.path.join(directory, ".full." + WEIGHTS_FILE)
+    model.save_weights(full)
+    with h5py.File(full, "r") as src, h5py.File(
+        os.path.join(directory, WEIGHTS_FILE), "w"
+    ) as dst:
+        for key, value in src.attrs.items():
+            dst.attrs[key] = value
+        for key in src:
+            if key != "optimizer":
+                src.copy(src[key], dst, name=key)
+    os.remove(full)
 
 
 def load_classifier(preset="mnist_classifier", file_hash=None, cache_dir=None):

@@ -24,7 +24,7 @@ def test_recipes_name_known_methods_and_data():
 
     for name, recipe in build_presets.RECIPES.items():
         assert recipe["method"] in METHODS, name
-        assert recipe["data"] in MIXTURES, name
+        assert recipe["data"] in MIXTURES + build_presets.IMAGE_DATA, name
         assert name.startswith(recipe["method"]), name
 
 
@@ -106,3 +106,47 @@ def test_build_from_a_run_folder_is_that_run(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="no budget flags"):
         build_presets.build("tiny_mode_penalty", out_dir=str(tmp_path),
                             run_dir=other)
+
+
+def test_stacked_mnist_preset_is_the_run_with_its_card(tmp_path, monkeypatch):
+    # A tiny Stacked MNIST recipe: the preset holds the run's weights, its
+    # card and metrics the run's numbers, and `check` the generator's
+    # outputs on the fixed codes.
+    from keras_modegan import cli, recipes
+    from keras_modegan.metrics import stacked_mnist_modes
+    from tests.helpers import mnist_npz_path
+
+    npz = mnist_npz_path()
+    monkeypatch.setenv("KERAS_MODEGAN_DATA_DIR", os.path.dirname(npz))
+    tiny = dict(recipes.RECIPES["cpu"][("dist_gan", "stacked_mnist")], steps=2,
+                batch_size=16)
+    monkeypatch.setitem(recipes.RECIPES["cpu"], ("dist_gan", "stacked_mnist"), tiny)
+    monkeypatch.setitem(build_presets.RECIPES, "tiny_dist_gan_stacked_mnist",
+                        dict(tiny, method="dist_gan", data="stacked_mnist"))
+    run = str(tmp_path / "run")
+    assert cli.main(["train", "dist_gan", "--data", "stacked_mnist",
+                     "--num-samples", "256", "--out", run, "--quiet"]) == 0
+    build_presets.build("tiny_dist_gan_stacked_mnist", out_dir=str(tmp_path),
+                        run_dir=run)
+    path = os.path.join(str(tmp_path), "tiny_dist_gan_stacked_mnist")
+    with open(os.path.join(run, "metrics.json")) as f:
+        printed = json.load(f)
+    with open(os.path.join(path, "metrics.json")) as f:
+        recorded = json.load(f)
+    with open(os.path.join(path, "model_card.md")) as f:
+        card = f.read()
+    assert recorded["data"] == "stacked_mnist"
+    assert {k: recorded[k] for k in ("modes", "kl", "num_samples")} == {
+        k: printed[k] for k in ("modes", "kl", "num_samples")}
+    assert f"| {recorded['modes']} | {recorded['kl']:.3f} |" in card
+    assert "2 steps at batch size 16" in card
+    preset = AdversarialModel.from_preset(path)
+    trained = keras.saving.load_model(os.path.join(run, "model.keras"))
+    for a, b in zip(trained.get_weights(), preset.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert build_presets.generator_check(preset) == recorded["check"]
+    # Same backend, same seed: the run's modes exactly.
+    again = stacked_mnist_modes(
+        preset.generate(recorded["num_samples"], seed=recorded["seed"]),
+        "mnist_classifier")
+    assert again["modes"] == recorded["modes"]
