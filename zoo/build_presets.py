@@ -135,6 +135,15 @@ def generator_check(model):
     return {"mean": out.mean(1).tolist(), "std": out.std(1).tolist()}
 
 
+def _pretrain_words(model, run):
+    """The card's words for the autoencoder pretraining ('' without one)."""
+    if not callable(getattr(model, "pretrain", None)):
+        return ""
+    epochs = run.get("pretrain_epochs")
+    return (f"`pretrain(x, batch_size={run['batch_size']})` "
+            f"({epochs if epochs is not None else 'default'} epochs), then ")
+
+
 def _image_preset(name, run, model):
     """(description, card, metrics) of a Stacked MNIST run."""
     method, data = run["method"], run["data"]
@@ -145,13 +154,7 @@ def _image_preset(name, run, model):
         f"({run['architecture']} nets; {metrics['modes']}/1000 modes, "
         f"KL {metrics['kl']:.2f}): near initialization, see the model card."
     )
-    pretrain_words = ""
-    if callable(getattr(model, "pretrain", None)):
-        epochs = run.get("pretrain_epochs")
-        pretrain_words = (
-            f"`pretrain(x, batch_size={run['batch_size']})` "
-            f"({epochs if epochs is not None else 'default'} epochs), then "
-        )
+    pretrain_words = _pretrain_words(model, run)
     card = IMAGE_CARD.format(
         name=name, description=description, cls=cls.__name__, method=method,
         optimizer_words=run["optimizers"], pretrain_words=pretrain_words,
@@ -213,13 +216,7 @@ def build(name, out_dir=HERE, run_dir=None):
         f"({metrics['modes']}/{spec.num_modes} modes, "
         f"{metrics['hq']:.1%} high-quality samples)."
     )
-    pretrain_words = ""
-    if callable(getattr(model, "pretrain", None)):
-        epochs = run.get("pretrain_epochs")
-        pretrain_words = (
-            f"`pretrain(x, batch_size={run['batch_size']})` "
-            f"({epochs if epochs is not None else 'default'} epochs), then "
-        )
+    pretrain_words = _pretrain_words(model, run)
     card = CARD.format(
         name=name, description=description, cls=cls.__name__, method=method,
         optimizer_words=run["optimizers"], pretrain_words=pretrain_words,
