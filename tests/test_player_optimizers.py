@@ -3,6 +3,7 @@ files written before the change, and what Keras's callbacks see."""
 
 import os
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -178,6 +179,52 @@ def test_a_file_saved_before_optimizers_by_update_loads_as_trained():
                 ops.convert_to_numpy(v.value), saved[f"{name}_{i}"]
             )
     loaded.fit(toy_data(32), batch_size=16, epochs=1, verbose=0)
+
+
+def test_a_file_with_the_member_variables_twice_loads_as_trained():
+    # Written by the code of 375052b (the group saved every member's variables
+    # beside the members' own copies) under JAX: tests/data/README.md.
+    loaded = keras.saving.load_model(os.path.join(DATA, "dist_gan_375052b.keras"))
+    assert set(loaded.optimizer.players) == {"autoencoder", "generator", "discriminator"}
+    saved = np.load(os.path.join(DATA, "dist_gan_375052b_optimizers.npz"))
+    for name, optimizer in loaded.optimizer.players.items():
+        for i, v in enumerate(optimizer.variables):
+            np.testing.assert_array_equal(
+                ops.convert_to_numpy(v.value), saved[f"{name}_{i}"]
+            )
+    loaded.fit(toy_data(32), batch_size=16, epochs=1, verbose=0)
+
+
+def test_each_member_optimizer_is_saved_once(tmp_path):
+    model = DistGAN.from_mlp(2, hidden_units=(4,), seed=0)
+    model.fit(toy_data(32), batch_size=16, epochs=1, verbose=0)
+    path = str(tmp_path / "model.weights.h5")
+    model.save_weights(path)
+    with h5py.File(path, "r") as f:
+        group = f["optimizer/vars"]
+        assert len(group.keys()) == len(model.optimizer._variables) + 1
+        counts = list(group["member_variable_counts"][()])
+        assert counts == [len(o.variables) for o in model.optimizer.optimizers]
+        members = [f[f"optimizer/optimizers/{n}/vars"] for n in f["optimizer/optimizers"]]
+        assert sorted(len(g.keys()) for g in members) == sorted(counts)
+    fresh = DistGAN.from_mlp(2, hidden_units=(4,), seed=1)
+    fresh.fit(toy_data(32), batch_size=16, epochs=1, verbose=0)
+    fresh.load_weights(path)
+    for a, b in zip(model.optimizer.variables, fresh.optimizer.variables):
+        np.testing.assert_array_equal(
+            ops.convert_to_numpy(a.value), ops.convert_to_numpy(b.value)
+        )
+
+
+def test_loading_other_optimizers_says_how_to_start_afresh(tmp_path):
+    model = DistGAN.from_mlp(2, hidden_units=(4,), optimizers_per="update")
+    model.fit(toy_data(32), batch_size=16, epochs=1, verbose=0)
+    path = str(tmp_path / "model.weights.h5")
+    model.save_weights(path)
+    other = DistGAN.from_mlp(2, hidden_units=(4,), optimizers_per="player")
+    other.fit(toy_data(32), batch_size=16, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="compile=False"):
+        other.load_weights(path)
 
 
 def test_the_group_does_not_count_the_model_weights():

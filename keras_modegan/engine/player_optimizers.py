@@ -3,6 +3,11 @@
 import re
 
 import keras
+import numpy as np
+
+# The key under which a saved group records how many variables each member
+# optimizer saved (the members save their own, as the group's children).
+_MEMBER_COUNTS = "member_variable_counts"
 
 
 class _VariableGroups:
@@ -149,26 +154,52 @@ class PlayerOptimizers(keras.optimizers.Optimizer):
         for key, optimizer in self._players.items():
             optimizer.finalize_variable_values(self._groups.groups[key])
 
+    def save_own_variables(self, store):
+        # Keras saves each member under `optimizer/optimizers/<name>`; the
+        # group keeps its own variables and the members' variable counts.
+        for i, variable in enumerate(self._variables):
+            store[str(i)] = keras.ops.convert_to_numpy(variable.value)
+        store[_MEMBER_COUNTS] = np.asarray(self._member_counts(), dtype="int64")
+
+    def _member_counts(self):
+        return [len(optimizer.variables) for optimizer in self._players.values()]
+
+    def _mismatch(self, saved, ours):
+        return ValueError(
+            f"The saved optimizer state has {saved} variables, but the "
+            f"optimizers of {sorted(self._players)} have {ours}. "
+            "The file was saved with other optimizers (or another "
+            "`optimizers_per` layout): load it with "
+            "`keras.saving.load_model(path, compile=False)` and "
+            "`compile()` again to start the optimizers afresh."
+        )
+
     def load_own_variables(self, store):
+        keys = list(store.keys())
+        if _MEMBER_COUNTS in keys:
+            saved = [int(c) for c in np.asarray(store[_MEMBER_COUNTS]).ravel()]
+            ours = self._member_counts()
+            if saved != ours or len(keys) - 1 != len(self._variables):
+                raise self._mismatch(
+                    f"{len(keys) - 1} own and {saved} member",
+                    f"{len(self._variables)} own and {ours} member",
+                )
+            # The members load their own variables after the group.
+            for i, variable in enumerate(self._variables):
+                variable.assign(store[str(i)])
+            return
+        # Files written before the members saved their own variables hold
+        # every member's variables here (and, before 0.3, the model's).
         variables = self.variables
-        count = len(store.keys())
+        count = len(keys)
         own = len(self._variables)
-        # Files written before 0.3 also hold the model's weights after the
-        # group's own variables (the group tracked them by mistake).
         legacy = sum(len(vs) for vs in self._groups.groups.values())
         if count == len(variables):
             indices = range(count)
         elif count == len(variables) + legacy:
             indices = list(range(own)) + list(range(own + legacy, count))
         else:
-            raise ValueError(
-                f"The saved optimizer state has {count} variables, but the "
-                f"optimizers of {sorted(self._players)} have {len(variables)}. "
-                "The file was saved with other optimizers (or another "
-                "`optimizers_per` layout): load it with "
-                "`keras.saving.load_model(path, compile=False)` and "
-                "`compile()` again to start the optimizers afresh."
-            )
+            raise self._mismatch(count, len(variables))
         for variable, index in zip(variables, indices):
             variable.assign(store[str(index)])
 
