@@ -185,7 +185,8 @@ def test_a_file_with_the_member_variables_twice_loads_as_trained():
     # Written by the code of 375052b (the group saved every member's variables
     # beside the members' own copies) under JAX: tests/data/README.md.
     loaded = keras.saving.load_model(os.path.join(DATA, "dist_gan_375052b.keras"))
-    assert set(loaded.optimizer.players) == {"autoencoder", "generator", "discriminator"}
+    names = {"autoencoder", "generator", "discriminator"}
+    assert set(loaded.optimizer.players) == names
     saved = np.load(os.path.join(DATA, "dist_gan_375052b_optimizers.npz"))
     for name, optimizer in loaded.optimizer.players.items():
         for i, v in enumerate(optimizer.variables):
@@ -205,7 +206,8 @@ def test_each_member_optimizer_is_saved_once(tmp_path):
         assert len(group.keys()) == len(model.optimizer._variables) + 1
         counts = list(group["member_variable_counts"][()])
         assert counts == [len(o.variables) for o in model.optimizer.optimizers]
-        members = [f[f"optimizer/optimizers/{n}/vars"] for n in f["optimizer/optimizers"]]
+        members = f["optimizer/optimizers"]
+        members = [members[f"{n}/vars"] for n in members]
         assert sorted(len(g.keys()) for g in members) == sorted(counts)
     fresh = DistGAN.from_mlp(2, hidden_units=(4,), seed=1)
     fresh.fit(toy_data(32), batch_size=16, epochs=1, verbose=0)
