@@ -158,7 +158,7 @@ class PlayerOptimizers(keras.optimizers.Optimizer):
         # Keras saves each member under `optimizer/optimizers/<name>`; the
         # group keeps its own variables and the members' variable counts.
         for i, variable in enumerate(self._variables):
-            store[str(i)] = keras.ops.convert_to_numpy(variable.value)
+            store[str(i)] = variable.numpy()  # mirrored variables too (tf.distribute)
         store[_MEMBER_COUNTS] = np.asarray(self._member_counts(), dtype="int64")
 
     def _member_counts(self):
