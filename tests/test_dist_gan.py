@@ -344,11 +344,12 @@ def test_bad_arguments():
         _model(d_steps=0)
 
 
-@pytest.mark.slow(seconds=105)  # CI, 2 workers
+@pytest.mark.slow(seconds=130)  # CI, 2 workers
 def test_quality_grid25_gaan():
-    # The benchmark's setup (benchmarks/autoencoder_gans.py), a shorter budget.
-    # Seed 0 reached 23 modes, 1,295 points, TV 0.18 after 10K steps in the
-    # benchmark; VanillaGAN 7 modes.
-    result = train_on_grid25_gaan(DistGAN, steps=8000)
+    # The benchmark's setup and budget (benchmarks/autoencoder_gans.py, 10K
+    # steps): seed 0 reached 23 modes, 1,295 points, TV 0.18 in the
+    # benchmark; VanillaGAN 7 modes. At 8K steps, with XLA's full
+    # optimization (the slow suite's), seed 0 had 13 modes, 752 points.
+    result = train_on_grid25_gaan(DistGAN, steps=10000)
     assert result["modes"] >= 18 and result["registered"] >= 900, result
     assert result["tv"] <= 0.35, result
